@@ -1,0 +1,139 @@
+/** Composes the server: HTTP routes and the WebSocket endpoint on one port, rooms over one store. */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { CloseCode } from '../shared/protocol/closeCodes.js';
+import { HEARTBEAT_INTERVAL_MS, MAX_FRAME_BYTES_HARD } from '../shared/limits.js';
+import { resolveAuthSecret } from './auth/secret.js';
+import { createTokenService, type TokenService } from './auth/tokens.js';
+import type { ServerConfig } from './config.js';
+import { createRequestHandler } from './http/routes.js';
+import { createLogger, errorFields, type Logger } from './log.js';
+import { Metrics } from './metrics.js';
+import { RoomRegistry } from './room/registry.js';
+import { openStore } from './storage/openStore.js';
+import type { DocumentStore } from './storage/types.js';
+import { Connection } from './transport/connection.js';
+import { admit, COLLAB_PATH_PREFIX } from './transport/upgrade.js';
+
+export interface TandemServer {
+  readonly port: number;
+  /** `http://host:port` */
+  readonly url: string;
+  readonly tokens: TokenService;
+  readonly metrics: Metrics;
+  readonly rooms: RoomRegistry;
+  readonly store: DocumentStore;
+  /** Stops accepting, makes every room durable, closes peers with 4503, closes storage. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** setTimeout's ceiling (~24.8 days); longer token lifetimes are re-checked on reconnect anyway. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export async function createTandemServer(
+  config: ServerConfig,
+  options: { logger?: Logger } = {},
+): Promise<TandemServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const metrics = new Metrics();
+  const store = await openStore(config);
+  const tokens = createTokenService(resolveAuthSecret(config.authSecret, config.dataDir));
+  const rooms = new RoomRegistry({ store, logger, metrics });
+  const connections = new Set<Connection>();
+  let accepting = true;
+
+  const httpServer = http.createServer(
+    createRequestHandler({ tokens, store, metrics, logger, staticDir: config.staticDir, isAccepting: () => accepting }),
+  );
+  // Frames past the soft limit (MAX_FRAME_BYTES) are refused with 4413 by the connection; past this hard
+  // cap, ws stops reading them at the socket (close 1009) so they are never buffered whole.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES_HARD });
+
+  httpServer.on('upgrade', (request, socket, head) => {
+    const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (!pathname.startsWith(COLLAB_PATH_PREFIX)) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      if (!accepting) {
+        ws.close(CloseCode.unavailable, 'server shutting down');
+        return;
+      }
+      // Frames that arrive while the token is being verified are buffered by ws until the listener is added.
+      ws.pause();
+      admit(request, tokens)
+        .then((admission) => {
+          if (!admission.ok) {
+            metrics.inc('tandem_connections_refused_total', 'Connections closed by the server', 1, { code: String(admission.code) });
+            // Resume first: a paused socket never reads the client's close reply, so the close would hang.
+            ws.resume();
+            ws.close(admission.code, admission.reason);
+            return;
+          }
+          const connection = new Connection(ws, admission.identity, admission.optedIn, {
+            logger,
+            metrics,
+            onClose: (closed) => {
+              connections.delete(closed);
+              clearTimeout(expiry);
+              metrics.set('tandem_connections', 'Open WebSocket connections', connections.size);
+            },
+          });
+          // An expired token ends the session; the client mints a fresh one and reconnects.
+          const msLeft = Math.min(Math.max(0, admission.expiresAt * 1000 - Date.now()), MAX_TIMER_MS);
+          const expiry = setTimeout(() => connection.close(CloseCode.unauthenticated, 'token expired'), msLeft);
+          connections.add(connection);
+          metrics.set('tandem_connections', 'Open WebSocket connections', connections.size);
+          connection.attach(rooms.join(admission.docName, connection));
+          ws.resume();
+        })
+        .catch((error: unknown) => {
+          logger.error('admission failed', errorFields(error));
+          ws.resume();
+          ws.close(CloseCode.unavailable, 'server error');
+        });
+    });
+  });
+
+  const heartbeat = setInterval(() => {
+    for (const connection of connections) connection.heartbeat();
+  }, HEARTBEAT_INTERVAL_MS);
+  heartbeat.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+
+  let closing: Promise<void> | null = null;
+  async function close(): Promise<void> {
+    accepting = false;
+    clearInterval(heartbeat);
+    const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    await rooms.shutdown((room) => room.closeAll(CloseCode.unavailable, 'server shutting down'));
+    for (const connection of connections) connection.close(CloseCode.unavailable, 'server shutting down');
+    wss.close();
+    httpServer.closeAllConnections();
+    await stopped;
+    await store.close();
+    logger.info('stopped');
+  }
+
+  logger.info('listening', { url, storage: store.kind, dataDir: store.kind === 'sqlite' ? config.dataDir : undefined });
+  return {
+    port,
+    url,
+    tokens,
+    metrics,
+    rooms,
+    store,
+    close: () => (closing ??= close()),
+  };
+}

@@ -1,0 +1,72 @@
+/** Server configuration from the environment. Bad values are refused at start with a message naming the variable. */
+import path from 'node:path';
+import { isLogLevelName, type LogLevelName } from './log.js';
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** `postgres://…` switches storage to PostgreSQL; otherwise SQLite in `dataDir`. */
+  databaseUrl: string | null;
+  redisUrl: string | null;
+  /** HS256 secret; null means "create one in dataDir and keep it". */
+  authSecret: string | null;
+  logLevel: LogLevelName;
+  /** Built client to serve; null serves no static files (API and WebSocket only). */
+  staticDir: string | null;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Shorter secrets make HS256 tokens guessable offline. */
+const MIN_SECRET_LENGTH = 32;
+
+export function loadConfig(env: NodeJS.ProcessEnv, defaults: { staticDir: string | null }): ServerConfig {
+  const port = parsePort(env.PORT);
+  const databaseUrl = nonEmpty(env.DATABASE_URL);
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql:// (got "${redact(databaseUrl)}")`);
+  }
+  const redisUrl = nonEmpty(env.REDIS_URL);
+  if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError(`REDIS_URL must start with redis:// or rediss:// (got "${redact(redisUrl)}")`);
+  }
+  const authSecret = nonEmpty(env.AUTH_SECRET);
+  if (authSecret !== null && authSecret.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError(`AUTH_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
+  }
+  const logLevel = nonEmpty(env.LOG_LEVEL) ?? 'info';
+  if (!isLogLevelName(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of debug, info, warn, error, silent (got "${logLevel}")`);
+  }
+  return {
+    port,
+    host: nonEmpty(env.HOST) ?? 'localhost',
+    dataDir: path.resolve(nonEmpty(env.DATA_DIR) ?? './data'),
+    databaseUrl,
+    redisUrl,
+    authSecret,
+    logLevel,
+    staticDir: nonEmpty(env.STATIC_DIR) ?? defaults.staticDir,
+  };
+}
+
+function parsePort(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return 1234;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`PORT must be an integer from 0 to 65535 (got "${raw}")`);
+  }
+  return port;
+}
+
+function nonEmpty(value: string | undefined): string | null {
+  return value === undefined || value.trim() === '' ? null : value.trim();
+}
+
+/** Never echo credentials embedded in a URL back into logs. */
+function redact(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}

@@ -1,0 +1,70 @@
+/**
+ * Rooms by document name. A room is created and loaded on first join, shared by every later join, and
+ * evicted once its last peer has left and everything it holds is durable. A join that arrives while an
+ * eviction is waiting on storage keeps the room (the eviction re-checks the peer count last).
+ */
+import { errorFields, type Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { DocumentStore } from '../storage/types.js';
+import type { RoomPeer } from './peer.js';
+import { Room } from './room.js';
+
+export class RoomRegistry {
+  private readonly rooms = new Map<string, Room>();
+  private readonly evictions = new Set<Promise<void>>();
+
+  constructor(private readonly deps: { store: DocumentStore; logger: Logger; metrics: Metrics }) {}
+
+  get size(): number {
+    return this.rooms.size;
+  }
+
+  /** Adds the peer to the document's room, loading it if needed. Messages sent before the load
+   *  completes are queued by the room and answered once it is live. */
+  join(docName: string, peer: RoomPeer): Room {
+    let room = this.rooms.get(docName);
+    if (!room || room.state.kind === 'failed' || room.state.kind === 'closed') {
+      room = new Room(docName, { ...this.deps, onIdle: (idle) => this.scheduleEviction(idle) });
+      this.rooms.set(docName, room);
+      this.updateGauge();
+      void room.load();
+    }
+    room.join(peer);
+    return room;
+  }
+
+  get(docName: string): Room | undefined {
+    return this.rooms.get(docName);
+  }
+
+  /** Makes every room durable, closes its peers with `code`, and evicts it. */
+  async shutdown(closePeers: (room: Room) => Promise<void>): Promise<void> {
+    await Promise.all([...this.rooms.values()].map(closePeers));
+    await Promise.all([...this.evictions]);
+    for (const room of this.rooms.values()) await this.evict(room);
+  }
+
+  private scheduleEviction(room: Room): void {
+    const eviction = this.evict(room).finally(() => this.evictions.delete(eviction));
+    this.evictions.add(eviction);
+  }
+
+  private async evict(room: Room): Promise<void> {
+    if (room.state.kind === 'live') {
+      try {
+        await room.compact(true);
+      } catch (error) {
+        this.deps.logger.warn('compaction before eviction failed', { doc: room.name, ...errorFields(error) });
+      }
+    }
+    const failed = room.state.kind === 'failed';
+    if (room.peerCount > 0 && !failed) return;
+    if (this.rooms.get(room.name) === room) this.rooms.delete(room.name);
+    room.destroy();
+    this.updateGauge();
+  }
+
+  private updateGauge(): void {
+    this.deps.metrics.set('tandem_rooms', 'Documents loaded in memory', this.rooms.size);
+  }
+}

@@ -1,0 +1,326 @@
+/**
+ * One loaded document: its Y.Doc, awareness, peers, and durable write-ahead log writer.
+ *
+ * Write path (the durability rule: an update any peer has seen is already on disk):
+ *   1. a peer's update is applied to the doc with the peer as origin (a bad update throws and is refused);
+ *   2. the doc's `update` event queues the normalised update; one flush per event-loop turn appends the
+ *      queue to the store in one transaction;
+ *   3. only after the append resolves are the updates broadcast to the other peers;
+ *   4. a sync step 2 reply waits for the queue to drain first, so it never carries unstored state.
+ * If an append fails, the in-memory doc holds state that is not on disk; the room fails closed: every
+ * peer is closed with 4503 and the room is dropped, so the next load starts from what storage has and
+ * the clients resend what is missing through the sync handshake.
+ */
+import * as encoding from 'lib0/encoding';
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
+import * as syncProtocol from 'y-protocols/sync';
+import * as Y from 'yjs';
+import { CloseCode } from '../../shared/protocol/closeCodes.js';
+import { encodeAwarenessUpdate as encodeEntries, decodeAwarenessUpdate } from '../../shared/protocol/awarenessWire.js';
+import { assertNever, encodeTandemMessage, MessageType } from '../../shared/protocol/messages.js';
+import { COMPACT_AFTER_ROWS, MAX_DOCUMENT_BYTES } from '../../shared/limits.js';
+import { errorFields, type Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { DocumentStore, LogRow } from '../storage/types.js';
+import { admitAwarenessEntries } from './awarenessPolicy.js';
+import type { InboundMessage } from './decodeFrame.js';
+import { isUpdateOrigin, type RoomPeer, STORAGE_ORIGIN, type UpdateOrigin } from './peer.js';
+
+export type RoomState =
+  | { kind: 'loading' }
+  | { kind: 'live' }
+  | { kind: 'failed'; error: unknown }
+  | { kind: 'closed' };
+
+interface PendingUpdate {
+  update: Uint8Array;
+  origin: UpdateOrigin;
+  userId: string | null;
+  createdAt: number;
+}
+
+export interface RoomDeps {
+  store: DocumentStore;
+  logger: Logger;
+  metrics: Metrics;
+  /** Called when the last peer has left, and when the room failed; the registry decides on eviction. */
+  onIdle(room: Room): void;
+}
+
+export class Room {
+  readonly doc = new Y.Doc();
+  readonly awareness = new Awareness(this.doc);
+  state: RoomState = { kind: 'loading' };
+  private readonly peers = new Set<RoomPeer>();
+  /** Messages that arrived while loading, replayed in order once live. */
+  private queued: Array<{ peer: RoomPeer; message: InboundMessage }> = [];
+  private readonly awarenessOwners = new Map<number, RoomPeer>();
+  private pending: PendingUpdate[] = [];
+  private flushing: Promise<void> | null = null;
+  private flushTimer: NodeJS.Immediate | null = null;
+  private nextSeq = 1;
+  private rowsSinceCheckpoint = 0;
+  private storedBytes = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly deps: RoomDeps,
+  ) {
+    // The server has no awareness state of its own (locks will publish one later).
+    this.awareness.setLocalState(null);
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin));
+    this.awareness.on('update', ({ added, updated, removed }: AwarenessChange) => {
+      // Echoed to the sender too: the stock client treats 30 s without any message as a dead link.
+      const changed = added.concat(updated, removed);
+      this.broadcast(frame(MessageType.awareness, encodeAwarenessUpdate(this.awareness, changed)));
+    });
+  }
+
+  get peerCount(): number {
+    return this.peers.size;
+  }
+
+  async load(): Promise<void> {
+    try {
+      const stored = await this.deps.store.load(this.name);
+      this.doc.transact(() => {
+        if (stored.checkpoint) Y.applyUpdate(this.doc, stored.checkpoint.state, STORAGE_ORIGIN);
+        for (const row of stored.rows) Y.applyUpdate(this.doc, row.update, STORAGE_ORIGIN);
+      }, STORAGE_ORIGIN);
+      const lastSeq = stored.rows.at(-1)?.seq ?? stored.checkpoint?.seq ?? 0;
+      this.nextSeq = lastSeq + 1;
+      this.rowsSinceCheckpoint = stored.rows.length;
+      this.storedBytes = (stored.checkpoint?.state.length ?? 0) + stored.rows.reduce((sum, row) => sum + row.update.length, 0);
+      this.state = { kind: 'live' };
+      this.deps.logger.debug('room loaded', { doc: this.name, rows: stored.rows.length, bytes: this.storedBytes });
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    for (const peer of this.peers) this.greet(peer);
+    const queued = this.queued;
+    this.queued = [];
+    for (const { peer, message } of queued) if (this.peers.has(peer)) this.receive(peer, message);
+  }
+
+  join(peer: RoomPeer): void {
+    this.peers.add(peer);
+    if (this.state.kind === 'live') this.greet(peer);
+  }
+
+  leave(peer: RoomPeer): void {
+    if (!this.peers.delete(peer)) return;
+    const owned = [...this.awarenessOwners].filter(([, owner]) => owner === peer).map(([clientId]) => clientId);
+    for (const clientId of owned) this.awarenessOwners.delete(clientId);
+    if (owned.length > 0) removeAwarenessStates(this.awareness, owned, 'peer left');
+    if (this.peers.size === 0) this.deps.onIdle(this);
+  }
+
+  receive(peer: RoomPeer, message: InboundMessage): void {
+    if (this.state.kind === 'loading') {
+      this.queued.push({ peer, message });
+      return;
+    }
+    if (this.state.kind !== 'live') return;
+    switch (message.type) {
+      case 'syncStep1':
+        void this.replyToStep1(peer, message.stateVector);
+        break;
+      case 'syncUpdate':
+        this.applyPeerUpdate(peer, message.update);
+        break;
+      case 'awareness':
+        this.applyPeerAwareness(peer, message.update);
+        break;
+      case 'queryAwareness':
+        peer.send(frame(MessageType.awareness, encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])));
+        break;
+      case 'tandem':
+        if (message.message.kind === 'flushRequest') void this.acknowledgeFlush(peer, message.message.nonce);
+        else peer.close(CloseCode.badRequest, 'unexpected tandem message');
+        break;
+      default:
+        assertNever(message);
+    }
+  }
+
+  /** Resolves once every update applied so far is durable (or the room has failed). */
+  async whenDurable(): Promise<void> {
+    while (this.state.kind === 'live' && (this.flushing !== null || this.pending.length > 0)) {
+      await this.flush();
+    }
+  }
+
+  /** Folds the log into a checkpoint when it has grown, or when `force` and there is anything to fold. */
+  async compact(force = false): Promise<void> {
+    await this.whenDurable();
+    if (this.state.kind !== 'live') return;
+    if (this.rowsSinceCheckpoint === 0 || (!force && this.rowsSinceCheckpoint < COMPACT_AFTER_ROWS)) return;
+    // The doc holds at least every row up to nextSeq-1 (maybe more, from a later pending batch; Yjs updates
+    // are idempotent, so a checkpoint that includes extra state is still exact when those rows replay).
+    const checkpoint = { seq: this.nextSeq - 1, state: Y.encodeStateAsUpdate(this.doc) };
+    const folded = this.rowsSinceCheckpoint;
+    this.rowsSinceCheckpoint = 0;
+    try {
+      await this.deps.store.compact(this.name, checkpoint);
+      this.storedBytes = checkpoint.state.length;
+      this.deps.metrics.inc('tandem_compactions_total', 'Log compactions into checkpoints');
+    } catch (error) {
+      // The log is intact; compaction is only an optimisation, so try again later.
+      this.rowsSinceCheckpoint += folded;
+      this.deps.logger.warn('compaction failed', { doc: this.name, ...errorFields(error) });
+    }
+  }
+
+  /** Closes every peer (e.g. shutdown), after making what they sent durable. */
+  async closeAll(code: typeof CloseCode.unavailable, reason: string): Promise<void> {
+    await this.whenDurable();
+    for (const peer of [...this.peers]) peer.close(code, reason);
+  }
+
+  destroy(): void {
+    if (this.flushTimer) clearImmediate(this.flushTimer);
+    this.state = this.state.kind === 'failed' ? this.state : { kind: 'closed' };
+    this.awareness.destroy();
+    this.doc.destroy();
+  }
+
+  private greet(peer: RoomPeer): void {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MessageType.sync);
+    syncProtocol.writeSyncStep1(encoder, this.doc);
+    peer.send(encoding.toUint8Array(encoder));
+    const states = this.awareness.getStates();
+    if (states.size > 0) peer.send(frame(MessageType.awareness, encodeAwarenessUpdate(this.awareness, [...states.keys()])));
+  }
+
+  private async replyToStep1(peer: RoomPeer, stateVector: Uint8Array): Promise<void> {
+    await this.whenDurable();
+    if (this.state.kind !== 'live' || !this.peers.has(peer)) return;
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MessageType.sync);
+    syncProtocol.writeSyncStep2(encoder, this.doc, stateVector);
+    peer.send(encoding.toUint8Array(encoder));
+  }
+
+  private applyPeerUpdate(peer: RoomPeer, update: Uint8Array): void {
+    if (peer.identity.role !== 'editor') {
+      if (peer.optedIn) peer.send(encodeTandemMessage({ kind: 'notice', notice: { type: 'readOnly', reason: 'You can view this document but not edit it.' } }));
+      this.deps.metrics.inc('tandem_updates_refused_total', 'Updates refused', 1, { reason: 'read_only' });
+      return;
+    }
+    if (this.storedBytes + update.length > MAX_DOCUMENT_BYTES) {
+      this.deps.metrics.inc('tandem_updates_refused_total', 'Updates refused', 1, { reason: 'document_too_large' });
+      peer.close(CloseCode.tooLarge, 'document too large');
+      return;
+    }
+    try {
+      Y.applyUpdate(this.doc, update, peer.origin);
+    } catch (error) {
+      this.deps.metrics.inc('tandem_updates_refused_total', 'Updates refused', 1, { reason: 'malformed' });
+      this.deps.logger.warn('refused malformed update', { doc: this.name, peer: peer.id, ...errorFields(error) });
+      peer.close(CloseCode.badRequest, 'malformed update');
+    }
+  }
+
+  private applyPeerAwareness(peer: RoomPeer, update: Uint8Array): void {
+    const decoded = decodeAwarenessUpdate(update);
+    if (!decoded.ok) {
+      peer.close(CloseCode.badRequest, 'malformed awareness');
+      return;
+    }
+    const ownedCount = [...this.awarenessOwners.values()].filter((owner) => owner === peer).length;
+    const admission = admitAwarenessEntries(
+      decoded.value,
+      { id: peer.id, identity: peer.identity, ownedCount },
+      (clientId) => this.awarenessOwners.get(clientId)?.id,
+      (clientId) => this.awareness.meta.get(clientId)?.clock,
+      this.doc.clientID,
+    );
+    if (admission.refused > 0) {
+      this.deps.metrics.inc('tandem_awareness_refused_total', 'Awareness entries refused (spoofing or abuse)', admission.refused);
+    }
+    for (const clientId of admission.claimed) this.awarenessOwners.set(clientId, peer);
+    if (admission.accepted.length > 0) applyAwarenessUpdate(this.awareness, encodeEntries(admission.accepted), peer.origin);
+  }
+
+  private async acknowledgeFlush(peer: RoomPeer, nonce: number): Promise<void> {
+    await this.whenDurable();
+    if (this.state.kind === 'live' && peer.optedIn) peer.send(encodeTandemMessage({ kind: 'flushed', nonce }));
+  }
+
+  private onDocUpdate(update: Uint8Array, origin: unknown): void {
+    if (!isUpdateOrigin(origin) || origin.kind === 'storage') return;
+    this.pending.push({
+      update,
+      origin,
+      userId: origin.kind === 'peer' ? origin.peer.identity.userId : null,
+      createdAt: Date.now(),
+    });
+    // One flush per event-loop turn: every update that arrived in this turn shares one transaction.
+    this.flushTimer ??= setImmediate(() => {
+      this.flushTimer = null;
+      void this.flush();
+    });
+  }
+
+  private flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    if (this.pending.length === 0 || this.state.kind !== 'live') return Promise.resolve();
+    const batch = this.pending;
+    this.pending = [];
+    const rows: LogRow[] = batch.map((item) => ({ seq: this.nextSeq++, update: item.update, userId: item.userId, createdAt: item.createdAt }));
+    const bytes = rows.reduce((sum, row) => sum + row.update.length, 0);
+    this.flushing = this.deps.store
+      .append(this.name, rows)
+      .then(() => {
+        this.storedBytes += bytes;
+        this.rowsSinceCheckpoint += rows.length;
+        this.deps.metrics.inc('tandem_updates_persisted_total', 'Updates appended to the durable log', rows.length);
+        this.deps.metrics.inc('tandem_persisted_bytes_total', 'Bytes appended to the durable log', bytes);
+        for (const item of batch) this.broadcastUpdate(item);
+        if (this.rowsSinceCheckpoint >= COMPACT_AFTER_ROWS) void this.compact();
+      })
+      .catch((error: unknown) => this.fail(error))
+      .finally(() => {
+        this.flushing = null;
+      });
+    return this.flushing;
+  }
+
+  private broadcastUpdate(item: PendingUpdate): void {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MessageType.sync);
+    syncProtocol.writeUpdate(encoder, item.update);
+    const message = encoding.toUint8Array(encoder);
+    const source = item.origin.kind === 'peer' ? item.origin.peer : null;
+    for (const peer of this.peers) if (peer !== source) peer.send(message);
+  }
+
+  private broadcast(message: Uint8Array): void {
+    for (const peer of this.peers) peer.send(message);
+  }
+
+  private fail(error: unknown): void {
+    if (this.state.kind === 'failed') return;
+    this.state = { kind: 'failed', error };
+    this.pending = [];
+    this.deps.metrics.inc('tandem_room_failures_total', 'Rooms closed because storage failed');
+    this.deps.logger.error('room failed; closing its connections', { doc: this.name, ...errorFields(error) });
+    for (const peer of [...this.peers]) peer.close(CloseCode.unavailable, 'storage unavailable');
+    this.deps.onIdle(this);
+  }
+}
+
+interface AwarenessChange {
+  added: number[];
+  updated: number[];
+  removed: number[];
+}
+
+function frame(type: number, payload: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, type);
+  encoding.writeVarUint8Array(encoder, payload);
+  return encoding.toUint8Array(encoder);
+}

@@ -1,0 +1,47 @@
+/**
+ * Admission of a WebSocket at `/collab/<docName>?token=…`: the doc name is checked before anything else
+ * (nothing touches storage for a bad name), then the token, then the room is joined. Browsers cannot read
+ * HTTP status codes of a failed upgrade, so refusals complete the upgrade and close with a code from the
+ * shared table, which the client's reaction is a function of.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import { type Identity, tokenAllowsDoc } from '../../shared/auth.js';
+import { isValidDocName } from '../../shared/docName.js';
+import { CloseCode, type TandemCloseCode } from '../../shared/protocol/closeCodes.js';
+import { TANDEM_OPT_IN_PARAM } from '../../shared/protocol/messages.js';
+import type { TokenService } from '../auth/tokens.js';
+
+export const COLLAB_PATH_PREFIX = '/collab/';
+
+export type Admission =
+  | { ok: true; docName: string; identity: Identity; optedIn: boolean; expiresAt: number }
+  | { ok: false; code: TandemCloseCode; reason: string };
+
+export async function admit(request: IncomingMessage, tokens: TokenService): Promise<Admission> {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  if (!url.pathname.startsWith(COLLAB_PATH_PREFIX)) return { ok: false, code: CloseCode.badRequest, reason: 'unknown path' };
+  let docName: string;
+  try {
+    docName = decodeURIComponent(url.pathname.slice(COLLAB_PATH_PREFIX.length));
+  } catch {
+    return { ok: false, code: CloseCode.badRequest, reason: 'invalid document name' };
+  }
+  if (!isValidDocName(docName)) return { ok: false, code: CloseCode.badRequest, reason: 'invalid document name' };
+  const verified = await tokens.verify(url.searchParams.get('token'));
+  if (!verified.ok) {
+    return { ok: false, code: CloseCode.unauthenticated, reason: verified.reason === 'expired' ? 'token expired' : 'authentication required' };
+  }
+  if (!tokenAllowsDoc(verified.identity.doc, docName)) return { ok: false, code: CloseCode.forbidden, reason: 'token not valid for this document' };
+  return {
+    ok: true,
+    docName,
+    identity: verified.identity,
+    expiresAt: verified.expiresAt,
+    optedIn: url.searchParams.get(TANDEM_OPT_IN_PARAM) === '1',
+  };
+}
+
+export function refuse(socket: WebSocket, code: TandemCloseCode, reason: string): void {
+  socket.close(code, reason);
+}

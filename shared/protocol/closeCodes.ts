@@ -1,0 +1,48 @@
+/**
+ * The one table of WebSocket close codes Tandem uses.
+ *
+ * It follows the stock y-websocket 3.1 client's rule: 4400–4499 are final (the client emits
+ * `closed` and stops retrying), every other code — 4500–4599 included — means "try again later"
+ * and is retried with exponential backoff.
+ */
+export const CloseCode = {
+  /** Bad doc name, malformed frame, protocol violation. Final: retrying sends the same bytes. */
+  badRequest: 4400,
+  /** Missing, invalid or expired token. The app refreshes its token, then reconnects itself. */
+  unauthenticated: 4401,
+  /** Token is valid but not for this document, or access was revoked. */
+  forbidden: 4403,
+  /** A frame or the document would exceed its size limit. */
+  tooLarge: 4413,
+  /** Server shutting down, overloaded, or a storage fault: reconnect (possibly elsewhere). */
+  unavailable: 4503,
+  /** Message or awareness rate exceeded: back off and reconnect. */
+  rateLimited: 4529,
+} as const;
+
+export type CloseCodeName = keyof typeof CloseCode;
+export type TandemCloseCode = (typeof CloseCode)[CloseCodeName];
+
+/** Human text sent as the close reason (≤ 123 bytes by RFC 6455) and shown to people. */
+export const closeReasonText: Record<TandemCloseCode, string> = {
+  4400: 'bad request',
+  4401: 'authentication required',
+  4403: 'forbidden',
+  4413: 'too large',
+  4503: 'server unavailable',
+  4529: 'rate limited',
+};
+
+/** What a client does after a close: the reaction is a pure function of the code. */
+export type CloseReaction = 'reauthenticate' | 'stop' | 'retry';
+
+export function closeReaction(code: number): CloseReaction {
+  if (code === CloseCode.unauthenticated) return 'reauthenticate';
+  // The stock client's own rule: 4400–4499 are deliberate server decisions.
+  if (code >= 4400 && code < 4500) return 'stop';
+  return 'retry';
+}
+
+export function isTandemCloseCode(code: number): code is TandemCloseCode {
+  return Object.values(CloseCode).includes(code as TandemCloseCode);
+}

@@ -1,0 +1,113 @@
+/**
+ * Wire grammar (every frame is one binary WebSocket message, lib0 varUint framing):
+ *
+ *   frame      = varUint(messageType) body
+ *   sync       = 0 syncMessage            ; y-protocols/sync: step1 | step2 | update
+ *   awareness  = 1 varUint8Array(update)  ; y-protocols/awareness update
+ *   auth       = 2 …                      ; y-protocols/auth (permission denied), server → client
+ *   query      = 3                        ; ask the peer to send all awareness states
+ *   tandem     = 100 varUint(kind) …      ; Tandem extensions, ONLY for clients that opted in
+ *                                           with the `tandem=1` query parameter
+ *
+ *   tandem kinds:
+ *     flushRequest  = 0 varUint(nonce)    ; client → server: "tell me when all I sent so far is durable"
+ *     flushed       = 1 varUint(nonce)    ; server → client: everything this connection sent before
+ *                                           the matching flushRequest is on disk
+ *     notice        = 2 varString(json)   ; server → client: a typed notice (see TandemNotice)
+ *
+ * Stock clients never receive type 100, so an unmodified WebsocketProvider keeps working.
+ */
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+
+export const MessageType = {
+  sync: 0,
+  awareness: 1,
+  auth: 2,
+  queryAwareness: 3,
+  tandem: 100,
+} as const;
+export type MessageTypeName = keyof typeof MessageType;
+
+export const TandemKind = {
+  flushRequest: 0,
+  flushed: 1,
+  notice: 2,
+} as const;
+
+/** Query parameter a client sets to opt into Tandem's extra message types. */
+export const TANDEM_OPT_IN_PARAM = 'tandem';
+
+/** Notices the server sends to opted-in clients; a discriminated union on `type`. */
+export type TandemNotice =
+  | { type: 'readOnly'; reason: string }
+  | { type: 'updateRefused'; reason: string };
+
+export type TandemMessage =
+  | { kind: 'flushRequest'; nonce: number }
+  | { kind: 'flushed'; nonce: number }
+  | { kind: 'notice'; notice: TandemNotice };
+
+export function encodeTandemMessage(message: TandemMessage): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.tandem);
+  switch (message.kind) {
+    case 'flushRequest':
+    case 'flushed':
+      encoding.writeVarUint(encoder, TandemKind[message.kind]);
+      encoding.writeVarUint(encoder, message.nonce);
+      break;
+    case 'notice':
+      encoding.writeVarUint(encoder, TandemKind.notice);
+      encoding.writeVarString(encoder, JSON.stringify(message.notice));
+      break;
+    default:
+      assertNever(message);
+  }
+  return encoding.toUint8Array(encoder);
+}
+
+export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/**
+ * Decodes the body of a tandem message (the decoder is positioned after the type byte).
+ * Untrusted input: never throws, and requires the body to be fully consumed.
+ */
+export function decodeTandemBody(decoder: decoding.Decoder): DecodeResult<TandemMessage> {
+  try {
+    const kind = decoding.readVarUint(decoder);
+    let value: TandemMessage;
+    if (kind === TandemKind.flushRequest || kind === TandemKind.flushed) {
+      const nonce = decoding.readVarUint(decoder);
+      value = { kind: kind === TandemKind.flushRequest ? 'flushRequest' : 'flushed', nonce };
+    } else if (kind === TandemKind.notice) {
+      const notice = parseNotice(decoding.readVarString(decoder));
+      if (!notice) return { ok: false, error: 'malformed notice' };
+      value = { kind: 'notice', notice };
+    } else {
+      return { ok: false, error: `unknown tandem kind ${kind}` };
+    }
+    if (decoding.hasContent(decoder)) return { ok: false, error: 'trailing bytes' };
+    return { ok: true, value };
+  } catch {
+    return { ok: false, error: 'truncated tandem message' };
+  }
+}
+
+function parseNotice(text: string): TandemNotice | null {
+  try {
+    const raw: unknown = JSON.parse(text);
+    if (typeof raw !== 'object' || raw === null) return null;
+    const { type, reason } = raw as Record<string, unknown>;
+    if ((type === 'readOnly' || type === 'updateRefused') && typeof reason === 'string') {
+      return { type, reason };
+    }
+    return null;
+  } catch {
+    return null;
+  }
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unexpected variant: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,67 @@
+/** Stock y-websocket clients in Node, plus a raw socket for hostile tests. */
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import type { SessionResponse } from '../../shared/auth.js';
+import { nextEvent, waitUntil } from './wait.js';
+
+export async function guestToken(baseUrl: string, name = 'Tester'): Promise<string> {
+  const response = await fetch(`${baseUrl}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name }),
+  });
+  if (!response.ok) throw new Error(`session request failed: ${response.status}`);
+  return ((await response.json()) as SessionResponse).token;
+}
+
+export interface TestClient {
+  doc: Y.Doc;
+  provider: WebsocketProvider;
+  destroy(): void;
+}
+
+/** A stock WebsocketProvider. `disableBc` because Node has a global BroadcastChannel through which
+ *  in-process peers would otherwise sync around the server and hide server bugs. */
+export function connectClient(
+  baseUrl: string,
+  docName: string,
+  token: string,
+  options: { doc?: Y.Doc; params?: Record<string, string>; connect?: boolean } = {},
+): TestClient {
+  const doc = options.doc ?? new Y.Doc();
+  const provider = new WebsocketProvider(`${baseUrl.replace(/^http/, 'ws')}/collab`, docName, doc, {
+    params: { token, ...options.params },
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    disableBc: true,
+    connect: options.connect ?? true,
+  });
+  return {
+    doc,
+    provider,
+    destroy() {
+      provider.destroy();
+      doc.destroy();
+    },
+  };
+}
+
+export function waitSynced(client: TestClient, timeoutMs = 10_000): Promise<void> {
+  return waitUntil(() => client.provider.synced, [[client.provider, 'sync']], 'provider sync', timeoutMs);
+}
+
+export function waitForText(doc: Y.Doc, name: string, predicate: (text: string) => boolean, description: string, timeoutMs = 15_000): Promise<void> {
+  const text = doc.getText(name);
+  return waitUntil(() => predicate(text.toString()), [[doc, 'update']], description, timeoutMs, () => text.toString().slice(0, 200));
+}
+
+/** A raw WebSocket: for sending hand-made (hostile) frames and observing the close code. */
+export async function openRawSocket(url: string): Promise<{ socket: WebSocket; closed: Promise<{ code: number; reason: string }> }> {
+  const socket = new WebSocket(url);
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  socket.on('error', () => undefined);
+  await Promise.race([nextEvent(socket as never, 'open'), closed]);
+  return { socket, closed };
+}

@@ -1,0 +1,80 @@
+/** Starting the real Tandem server for tests: in-process on port 0, or as a child process that can be SIGKILLed. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTandemServer, type TandemServer } from '../../server/app.js';
+import type { ServerConfig } from '../../server/config.js';
+
+export const TEST_AUTH_SECRET = 'integration-test-secret-0123456789abcdef';
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export function tempDataDir(label = 'tandem'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `${label}-`));
+}
+
+export async function startTestServer(overrides: Partial<ServerConfig> = {}): Promise<TandemServer> {
+  return createTandemServer({
+    port: 0,
+    host: '127.0.0.1',
+    dataDir: overrides.dataDir ?? tempDataDir(),
+    databaseUrl: null,
+    redisUrl: null,
+    authSecret: TEST_AUTH_SECRET,
+    logLevel: 'silent',
+    staticDir: null,
+    ...overrides,
+  });
+}
+
+export interface ServerProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly port: number;
+  /** Resolves with the exit code/signal once the process is gone. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Everything the process printed so far. */
+  output(): string;
+}
+
+/** Runs `server/main.ts` in its own process (so it can be killed with SIGKILL) and waits until it listens. */
+export async function spawnServer(options: { dataDir: string; port?: number; env?: Record<string, string> }): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'server/main.ts')], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      PORT: String(options.port ?? 0),
+      HOST: '127.0.0.1',
+      DATA_DIR: options.dataDir,
+      AUTH_SECRET: TEST_AUTH_SECRET,
+      LOG_LEVEL: 'info',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start within 30 s:\n${output}`)), 30_000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = /"msg":"listening","url":"([^"]+)"/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited early (code ${code}, signal ${signal}):\n${output}`));
+    });
+  });
+  return { child, url, port: Number(new URL(url).port), exited, output: () => output };
+}

@@ -1,0 +1,195 @@
+/** Rules S1–S6: stock WebsocketProvider clients against the real server over real sockets. */
+import * as decoding from 'lib0/decoding';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { Role } from '../../shared/auth.js';
+import { decodeTandemBody, encodeTandemMessage, MessageType } from '../../shared/protocol/messages.js';
+import type { TandemServer } from '../../server/app.js';
+import { connectClient, guestToken, type TestClient, waitForText, waitSynced } from '../helpers/clients.js';
+import { startTestServer, tempDataDir } from '../helpers/server.js';
+import { nextEvent, type Subscribable, waitUntil } from '../helpers/wait.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+});
+
+async function server(dataDir = tempDataDir()): Promise<TandemServer> {
+  const started = await startTestServer({ dataDir });
+  cleanups.push(() => started.close());
+  return started;
+}
+
+function client(base: string, docName: string, token: string, options?: Parameters<typeof connectClient>[3]): TestClient {
+  const created = connectClient(base, docName, token, options);
+  cleanups.push(() => created.destroy());
+  return created;
+}
+
+describe('S1 sync', () => {
+  it('three clients editing concurrently converge to the same document', async () => {
+    const srv = await server();
+    const token = await guestToken(srv.url);
+    const clients = [client(srv.url, 'conv', token), client(srv.url, 'conv', token), client(srv.url, 'conv', token)];
+    await Promise.all(clients.map((c) => waitSynced(c)));
+    // Each client types 50 words at the start, middle and end of the shared text, interleaved.
+    for (let round = 0; round < 50; round++) {
+      clients.forEach((c, i) => {
+        const text = c.doc.getText('t');
+        // Insert only at word boundaries so every word stays intact whatever the interleaving.
+        const middle = text.toString().indexOf(' ', Math.floor(text.length / 2)) + 1;
+        const position = [0, middle, text.length][i] ?? 0;
+        text.insert(position, `c${i}r${round} `);
+      });
+    }
+    const expectedLength = clients.reduce((sum, _c, i) => sum + Array.from({ length: 50 }, (_, r) => `c${i}r${r} `.length).reduce((a, b) => a + b, 0), 0);
+    await Promise.all(clients.map((c) => waitForText(c.doc, 't', (t) => t.length === expectedLength, 'all edits')));
+    const texts = clients.map((c) => c.doc.getText('t').toString());
+    expect(new Set(texts).size).toBe(1);
+    for (let i = 0; i < 3; i++) for (let r = 0; r < 50; r++) expect(texts[0]).toContain(`c${i}r${r} `);
+    // The server's copy is the same document.
+    const serverDoc = srv.rooms.get('conv')?.doc;
+    expect(serverDoc?.getText('t').toString()).toBe(texts[0]);
+  });
+
+  it('rich-text structure (the editor fragment) syncs exactly', async () => {
+    const srv = await server();
+    const token = await guestToken(srv.url);
+    const a = client(srv.url, 'rich', token);
+    const b = client(srv.url, 'rich', token);
+    await Promise.all([waitSynced(a), waitSynced(b)]);
+    const heading = new Y.XmlElement('heading');
+    heading.setAttribute('level', 1 as unknown as string);
+    heading.insert(0, [new Y.XmlText('Title')]);
+    a.doc.getXmlFragment('default').insert(0, [heading]);
+    await waitUntil(() => b.doc.getXmlFragment('default').length === 1, [[b.doc, 'update']], 'fragment sync');
+    expect(b.doc.getXmlFragment('default').toString()).toBe(a.doc.getXmlFragment('default').toString());
+  });
+});
+
+describe('S2 persistence', () => {
+  it('a restarted server restores the document from SQLite', async () => {
+    const dataDir = tempDataDir();
+    const first = await startTestServer({ dataDir });
+    const token = await guestToken(first.url);
+    const writer = connectClient(first.url, 'persist', token);
+    await waitSynced(writer);
+    writer.doc.getText('t').insert(0, 'survives a restart');
+    // Wait until another peer received it: by the durability rule it is then on disk.
+    const witness = connectClient(first.url, 'persist', token);
+    await waitForText(witness.doc, 't', (t) => t === 'survives a restart', 'witness receives edit');
+    writer.destroy();
+    witness.destroy();
+    await first.close();
+
+    const second = await server(dataDir);
+    const reader = client(second.url, 'persist', await guestToken(second.url));
+    await waitSynced(reader);
+    expect(reader.doc.getText('t').toString()).toBe('survives a restart');
+  });
+
+  it('compaction folds the log into a checkpoint without changing the document', async () => {
+    const dataDir = tempDataDir();
+    const first = await startTestServer({ dataDir });
+    const token = await guestToken(first.url);
+    const writer = connectClient(first.url, 'compact', token);
+    await waitSynced(writer);
+    for (let i = 0; i < 1200; i++) writer.doc.getText('t').insert(i, String(i % 10));
+    const expected = writer.doc.getText('t').toString();
+    const witness = connectClient(first.url, 'compact', token);
+    await waitForText(witness.doc, 't', (t) => t === expected, 'all edits reach witness');
+    writer.destroy();
+    witness.destroy();
+    await first.close();
+    expect(first.metrics.value('tandem_compactions_total')).toBeGreaterThan(0);
+
+    const second = await server(dataDir);
+    const stored = await second.store.load('compact');
+    expect(stored.checkpoint).not.toBeNull();
+    const reader = client(second.url, 'compact', token);
+    await waitSynced(reader);
+    expect(reader.doc.getText('t').toString()).toBe(expected);
+  });
+});
+
+describe('S3 durability acknowledgements (opt-in)', () => {
+  it('answers a flush request only after the updates sent before it are stored', async () => {
+    const srv = await server();
+    const token = await guestToken(srv.url);
+    const c = client(srv.url, 'acks', token, { params: { tandem: '1' } });
+    await waitSynced(c);
+    const acks: number[] = [];
+    c.provider.messageHandlers[MessageType.tandem] = (_encoder, decoder: decoding.Decoder) => {
+      const message = decodeTandemBody(decoder);
+      if (message.ok && message.value.kind === 'flushed') acks.push(message.value.nonce);
+    };
+    c.doc.getText('t').insert(0, 'acknowledged');
+    c.provider.ws?.send(encodeTandemMessage({ kind: 'flushRequest', nonce: 7 }));
+    // The provider's own onmessage handler runs before this listener, so `acks` is current here.
+    await waitUntil(() => acks.includes(7), [[c.provider.ws as unknown as Subscribable, 'message']], 'flushed 7');
+    const stored = await srv.store.load('acks');
+    const restored = new Y.Doc();
+    for (const row of stored.rows) Y.applyUpdate(restored, row.update);
+    expect(restored.getText('t').toString()).toBe('acknowledged');
+  });
+
+  it('never sends Tandem messages to a stock client that did not opt in', async () => {
+    const srv = await server();
+    const token = await guestToken(srv.url);
+    const stock = client(srv.url, 'stock', token);
+    await waitSynced(stock);
+    const seenTypes = new Set<number>();
+    stock.provider.ws?.addEventListener('message', (event) => {
+      seenTypes.add(decoding.readVarUint(decoding.createDecoder(new Uint8Array(event.data as ArrayBuffer))));
+    });
+    stock.provider.ws?.send(encodeTandemMessage({ kind: 'flushRequest', nonce: 1 }));
+    // A second peer's edit is a message the stock client must receive after the (unanswered) request.
+    const other = client(srv.url, 'stock', token);
+    await waitSynced(other);
+    other.doc.getText('t').insert(0, 'x');
+    await waitForText(stock.doc, 't', (t) => t === 'x', 'edit after flush request');
+    expect([...seenTypes].filter((type) => type === MessageType.tandem)).toEqual([]);
+  });
+});
+
+describe('S4 roles', () => {
+  it('a viewer receives edits but its own updates are not applied', async () => {
+    const srv = await server();
+    const editor = client(srv.url, 'roles', await guestToken(srv.url));
+    const viewerToken = await srv.tokens.mint({ sub: 'viewer-1', name: 'Vic', role: Role.viewer, doc: 'roles' }, 600);
+    const viewer = client(srv.url, 'roles', viewerToken);
+    await Promise.all([waitSynced(editor), waitSynced(viewer)]);
+    viewer.doc.getText('t').insert(0, 'viewer edit ');
+    editor.doc.getText('t').insert(0, 'editor edit');
+    await waitForText(viewer.doc, 't', (t) => t.includes('editor edit'), 'viewer receives');
+    // The editor's update was broadcast after the viewer's was dropped, so the editor never sees it.
+    const late = client(srv.url, 'roles', await guestToken(srv.url));
+    await waitSynced(late);
+    expect(late.doc.getText('t').toString()).toBe('editor edit');
+    expect(srv.metrics.value('tandem_updates_refused_total', { reason: 'read_only' })).toBeGreaterThan(0);
+  });
+});
+
+describe('S5 graceful shutdown', () => {
+  it('closes clients with 4503 and keeps every acknowledged edit', async () => {
+    const dataDir = tempDataDir();
+    const srv = await startTestServer({ dataDir });
+    const token = await guestToken(srv.url);
+    const c = connectClient(srv.url, 'shutdown', token);
+    await waitSynced(c);
+    const closed = nextEvent<[CloseEvent | null]>(c.provider, 'connection-close');
+    c.doc.getText('t').insert(0, 'kept');
+    // Shut down the moment the server has applied the edit: before its flush turn, so close() must flush.
+    const serverDoc = srv.rooms.get('shutdown')?.doc;
+    if (!serverDoc) throw new Error('room not loaded');
+    await waitUntil(() => serverDoc.getText('t').toString() === 'kept', [[serverDoc, 'update']], 'server applied');
+    await srv.close();
+    const [event] = await closed;
+    expect(event?.code).toBe(4503);
+    c.destroy();
+    const again = await server(dataDir);
+    const reader = client(again.url, 'shutdown', token);
+    await waitSynced(reader);
+    expect(reader.doc.getText('t').toString()).toBe('kept');
+  });
+});
