@@ -1,0 +1,89 @@
+/** Server policies that are pure functions of their inputs: awareness ownership, rate limiting, config. */
+import { describe, expect, it } from 'vitest';
+import type { Identity } from '../../shared/auth.js';
+import { admitAwarenessEntries, MAX_CLIENT_IDS_PER_CONNECTION } from '../../server/room/awarenessPolicy.js';
+import { RateLimiter } from '../../server/transport/rateLimiter.js';
+import { ConfigError, loadConfig } from '../../server/config.js';
+
+const ada: Identity = { userId: 'u-ada', name: 'Ada', color: '#e5484d', role: 'editor', doc: '*' };
+
+describe('awareness admission', () => {
+  const none = (): undefined => undefined;
+  it('claims a fresh clientID and stamps the token’s identity over whatever the client claimed', () => {
+    const result = admitAwarenessEntries(
+      [{ clientId: 7, clock: 0, state: { user: { name: 'Grace', id: 'u-grace', color: '#000000' }, cursor: null } }],
+      { id: 1, identity: ada, ownedCount: 0 },
+      none,
+      none,
+      999,
+    );
+    expect(result.claimed).toEqual([7]);
+    expect(result.accepted[0]?.state).toEqual({ user: { name: 'Ada', id: 'u-ada', color: '#e5484d' }, cursor: null });
+  });
+  it('refuses another connection’s clientID, the server’s, and unowned removals', () => {
+    const result = admitAwarenessEntries(
+      [
+        { clientId: 7, clock: 5, state: { x: 1 } },
+        { clientId: 999, clock: 1, state: { x: 1 } },
+        { clientId: 8, clock: 1, state: null },
+      ],
+      { id: 1, identity: ada, ownedCount: 0 },
+      (clientId) => (clientId === 7 ? 2 : undefined),
+      none,
+      999,
+    );
+    expect(result).toEqual({ accepted: [], claimed: [], refused: 3 });
+  });
+  it('ignores stale relays (clock not newer), which stock clients send for every state they see', () => {
+    const result = admitAwarenessEntries(
+      [{ clientId: 7, clock: 3, state: { x: 1 } }],
+      { id: 1, identity: ada, ownedCount: 0 },
+      none,
+      () => 3,
+      999,
+    );
+    expect(result).toEqual({ accepted: [], claimed: [], refused: 0 });
+  });
+  it('caps how many clientIDs one connection may own', () => {
+    const entries = Array.from({ length: MAX_CLIENT_IDS_PER_CONNECTION + 2 }, (_, i) => ({ clientId: 100 + i, clock: 0, state: {} }));
+    const result = admitAwarenessEntries(entries, { id: 1, identity: ada, ownedCount: 0 }, none, none, 999);
+    expect(result.claimed).toHaveLength(MAX_CLIENT_IDS_PER_CONNECTION);
+    expect(result.refused).toBe(2);
+  });
+});
+
+describe('RateLimiter', () => {
+  it('allows the burst, then the sustained rate', () => {
+    let now = 0;
+    const limiter = new RateLimiter(10, 5, () => now);
+    expect(Array.from({ length: 6 }, () => limiter.take())).toEqual([true, true, true, true, true, false]);
+    now += 100; // 0.1 s at 10/s refills one token
+    expect(limiter.take()).toBe(true);
+    expect(limiter.take()).toBe(false);
+    now += 10_000;
+    expect(Array.from({ length: 6 }, () => limiter.take()).filter(Boolean)).toHaveLength(5);
+  });
+});
+
+describe('loadConfig', () => {
+  const defaults = { staticDir: null };
+  it('applies the documented defaults', () => {
+    const config = loadConfig({}, defaults);
+    expect(config).toMatchObject({ port: 1234, host: 'localhost', databaseUrl: null, redisUrl: null, authSecret: null, logLevel: 'info' });
+    expect(config.dataDir.endsWith('data')).toBe(true);
+  });
+  it.each([
+    [{ PORT: 'abc' }, /PORT/],
+    [{ PORT: '70000' }, /PORT/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
+    [{ REDIS_URL: 'http://x' }, /REDIS_URL/],
+    [{ AUTH_SECRET: 'short' }, /AUTH_SECRET/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+  ])('refuses %j with a message naming the variable', (env, pattern) => {
+    expect(() => loadConfig(env, defaults)).toThrow(ConfigError);
+    expect(() => loadConfig(env, defaults)).toThrow(pattern);
+  });
+  it('never echoes credentials from a bad URL', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://user:hunter2@db/x' }, defaults)).toThrow(/\*\*\*@/);
+  });
+});
