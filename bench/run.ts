@@ -12,7 +12,7 @@ import { connectClient, guestToken, type TestClient, waitSynced } from '../tests
 import { REPO_ROOT, spawnServer, tempDataDir } from '../tests/helpers/server.js';
 import { waitUntil } from '../tests/helpers/wait.js';
 import { cpuSeconds, rssMiB, summarize } from './stats.js';
-import { loadSequentialTrace, replayTrace } from './traces.js';
+import { loadSequentialTrace, replayTrace } from '../tests/helpers/traces.js';
 
 // Every stock WebsocketProvider in Node adds a process 'exit' listener; the bench runs dozens.
 process.setMaxListeners(0);

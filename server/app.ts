@@ -33,11 +33,13 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export async function createTandemServer(
   config: ServerConfig,
-  options: { logger?: Logger } = {},
+  options: { logger?: Logger; wrapStore?: (store: DocumentStore) => DocumentStore } = {},
 ): Promise<TandemServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = new Metrics();
-  const store = await openStore(config);
+  // wrapStore lets tests inject storage faults around the real store.
+  const opened = await openStore(config);
+  const store = options.wrapStore ? options.wrapStore(opened) : opened;
   const tokens = createTokenService(resolveAuthSecret(config.authSecret, config.dataDir));
   const rooms = new RoomRegistry({ store, logger, metrics });
   const connections = new Set<Connection>();

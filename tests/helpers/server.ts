@@ -14,18 +14,24 @@ export function tempDataDir(label = 'tandem'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `${label}-`));
 }
 
-export async function startTestServer(overrides: Partial<ServerConfig> = {}): Promise<TandemServer> {
-  return createTandemServer({
-    port: 0,
-    host: '127.0.0.1',
-    dataDir: overrides.dataDir ?? tempDataDir(),
-    databaseUrl: null,
-    redisUrl: null,
-    authSecret: TEST_AUTH_SECRET,
-    logLevel: 'silent',
-    staticDir: null,
-    ...overrides,
-  });
+export async function startTestServer(
+  overrides: Partial<ServerConfig> = {},
+  options: Parameters<typeof createTandemServer>[1] = {},
+): Promise<TandemServer> {
+  return createTandemServer(
+    {
+      port: 0,
+      host: '127.0.0.1',
+      dataDir: overrides.dataDir ?? tempDataDir(),
+      databaseUrl: null,
+      redisUrl: null,
+      authSecret: TEST_AUTH_SECRET,
+      logLevel: 'silent',
+      staticDir: null,
+      ...overrides,
+    },
+    options,
+  );
 }
 
 export interface ServerProcess {
