@@ -5,7 +5,9 @@
  */
 import { errorFields, type Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import type { HistorySettings } from '../history/settings.js';
 import type { DocumentStore } from '../storage/types.js';
+import { createHolderPeer } from '../history/holderPeer.js';
 import type { RoomPeer } from './peer.js';
 import { Room } from './room.js';
 
@@ -13,7 +15,7 @@ export class RoomRegistry {
   private readonly rooms = new Map<string, Room>();
   private readonly evictions = new Set<Promise<void>>();
 
-  constructor(private readonly deps: { store: DocumentStore; logger: Logger; metrics: Metrics }) {}
+  constructor(private readonly deps: { store: DocumentStore; logger: Logger; metrics: Metrics; history?: HistorySettings }) {}
 
   get size(): number {
     return this.rooms.size;
@@ -31,6 +33,21 @@ export class RoomRegistry {
     }
     room.join(peer);
     return room;
+  }
+
+  /**
+   * Loads the document's room without a connection (e.g. for a timeline restore) and keeps it loaded
+   * until `release()`; a failed load rejects. The holder never sends or receives anything.
+   */
+  async hold(docName: string): Promise<{ room: Room; release(): void }> {
+    const holder = createHolderPeer();
+    const room = this.join(docName, holder);
+    await room.loaded;
+    if (room.state.kind !== 'live') {
+      room.leave(holder);
+      throw new Error(`document "${docName}" could not be loaded`);
+    }
+    return { room, release: () => room.leave(holder) };
   }
 
   get(docName: string): Room | undefined {

@@ -21,10 +21,14 @@ import { assertNever, encodeTandemMessage, MessageType } from '../../shared/prot
 import { COMPACT_AFTER_ROWS, MAX_DOCUMENT_BYTES } from '../../shared/limits.js';
 import { errorFields, type Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { DocumentStore, LogRow } from '../storage/types.js';
+import { AutoSnapshots, type ExactState } from '../history/autoSnapshots.js';
+import { TransactionStatsTracker } from '../history/eventStats.js';
+import { DEFAULT_HISTORY_SETTINGS, type HistorySettings } from '../history/settings.js';
+import { EventKind, type DocumentStore, type EventMeta, type LogRow } from '../storage/types.js';
+import { RoomLocks, withoutLockTable } from '../locks/roomLocks.js';
 import { admitAwarenessEntries } from './awarenessPolicy.js';
 import type { InboundMessage } from './decodeFrame.js';
-import { isUpdateOrigin, type RoomPeer, STORAGE_ORIGIN, type UpdateOrigin } from './peer.js';
+import { isUpdateOrigin, type RoomPeer, SERVER_ORIGIN, STORAGE_ORIGIN, type UpdateOrigin } from './peer.js';
 
 export type RoomState =
   | { kind: 'loading' }
@@ -37,12 +41,25 @@ interface PendingUpdate {
   origin: UpdateOrigin;
   userId: string | null;
   createdAt: number;
+  /** Timeline metadata (who, what kind, +/− characters, sections), computed when the update is queued. */
+  meta: EventMeta;
+}
+
+/** A server-made change with its own timeline identity (e.g. a restore made on someone's behalf). */
+export interface ServerChangeEvent {
+  userId: string | null;
+  kind: EventKind;
+  userName: string | null;
+  userColor: string | null;
+  restoredFrom?: number | null;
 }
 
 export interface RoomDeps {
   store: DocumentStore;
   logger: Logger;
   metrics: Metrics;
+  /** Snapshot cadence and log retention; defaults to DEFAULT_HISTORY_SETTINGS. */
+  history?: HistorySettings;
   /** Called when the last peer has left, and when the room failed; the registry decides on eviction. */
   onIdle(room: Room): void;
 }
@@ -55,20 +72,42 @@ export class Room {
   /** Messages that arrived while loading, replayed in order once live. */
   private queued: Array<{ peer: RoomPeer; message: InboundMessage }> = [];
   private readonly awarenessOwners = new Map<number, RoomPeer>();
+  /** Section locks: arbitration over awareness, the published table, and the revert of foreign edits. */
+  readonly locks: RoomLocks;
   private pending: PendingUpdate[] = [];
   private flushing: Promise<void> | null = null;
   private flushTimer: NodeJS.Immediate | null = null;
   private nextSeq = 1;
   private rowsSinceCheckpoint = 0;
   private storedBytes = 0;
+  private readonly txStats = new TransactionStatsTracker(this.doc, (origin) => !isUpdateOrigin(origin) || origin.kind === 'storage');
+  private readonly snapshots: AutoSnapshots;
+  /** Set only while applyServerChange runs its transaction. */
+  private serverChange: ServerChangeEvent | null = null;
+  private markLoaded: () => void = () => undefined;
+  /** Resolves once load() has finished (live or failed). */
+  readonly loaded = new Promise<void>((resolve) => {
+    this.markLoaded = resolve;
+  });
 
   constructor(
     readonly name: string,
     private readonly deps: RoomDeps,
   ) {
-    // The server has no awareness state of its own (locks will publish one later).
+    // The server's own awareness entry is the lock table (RoomLocks publishes it; none while unlocked).
     this.awareness.setLocalState(null);
-    this.doc.on('update', (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin));
+    // Lock reverts use SERVER_ORIGIN: persisted and broadcast to everyone, the sender included.
+    this.locks = new RoomLocks({ docName: name, doc: this.doc, awareness: this.awareness, revertOrigin: SERVER_ORIGIN, metrics: deps.metrics, logger: deps.logger });
+    this.snapshots = new AutoSnapshots({
+      docName: name,
+      store: deps.store,
+      settings: deps.history ?? DEFAULT_HISTORY_SETTINGS,
+      logger: deps.logger,
+      capture: () => this.captureExact(),
+    });
+    this.doc.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) =>
+      this.onDocUpdate(update, origin, transaction),
+    );
     this.awareness.on('update', ({ added, updated, removed }: AwarenessChange) => {
       // Echoed to the sender too: the stock client treats 30 s without any message as a dead link.
       const changed = added.concat(updated, removed);
@@ -95,8 +134,10 @@ export class Room {
       this.deps.logger.debug('room loaded', { doc: this.name, rows: stored.rows.length, bytes: this.storedBytes });
     } catch (error) {
       this.fail(error);
+      this.markLoaded();
       return;
     }
+    this.markLoaded();
     for (const peer of this.peers) this.greet(peer);
     const queued = this.queued;
     this.queued = [];
@@ -155,14 +196,18 @@ export class Room {
   async compact(force = false): Promise<void> {
     await this.whenDurable();
     if (this.state.kind !== 'live') return;
+    if (force) await this.snapshots.flush();
     if (this.rowsSinceCheckpoint === 0 || (!force && this.rowsSinceCheckpoint < COMPACT_AFTER_ROWS)) return;
-    // The doc holds at least every row up to nextSeq-1 (maybe more, from a later pending batch; Yjs updates
-    // are idempotent, so a checkpoint that includes extra state is still exact when those rows replay).
-    const checkpoint = { seq: this.nextSeq - 1, state: Y.encodeStateAsUpdate(this.doc) };
+    // The timeline reconstructs old points from the checkpoint, so it must be the exact state at its
+    // seq: fold only when no update is pending (the next flush retries otherwise).
+    const checkpoint = this.captureExact();
+    if (!checkpoint) return;
     const folded = this.rowsSinceCheckpoint;
     this.rowsSinceCheckpoint = 0;
     try {
-      await this.deps.store.compact(this.name, checkpoint);
+      // History older than the retention window is pruned; everything newer stays for the timeline.
+      const retentionMs = (this.deps.history ?? DEFAULT_HISTORY_SETTINGS).retentionMs;
+      await this.deps.store.compact(this.name, checkpoint, retentionMs === null ? {} : { pruneBefore: Date.now() - retentionMs });
       this.storedBytes = checkpoint.state.length;
       this.deps.metrics.inc('tandem_compactions_total', 'Log compactions into checkpoints');
     } catch (error) {
@@ -178,9 +223,33 @@ export class Room {
     for (const peer of [...this.peers]) peer.close(code, reason);
   }
 
+  /**
+   * Applies a server-made change (e.g. a timeline restore) as one forward transaction through the normal
+   * write path (stored, then broadcast), recorded in the timeline as `event`. Resolves once durable.
+   */
+  async applyServerChange(change: (doc: Y.Doc) => void, event: ServerChangeEvent): Promise<void> {
+    if (this.state.kind !== 'live') throw new Error(`room "${this.name}" is not live`);
+    this.serverChange = event;
+    try {
+      this.doc.transact(() => change(this.doc), SERVER_ORIGIN);
+    } finally {
+      this.serverChange = null;
+    }
+    await this.whenDurable();
+    if (this.state.kind !== 'live') throw new Error(`room "${this.name}" failed while storing a server change`);
+  }
+
+  /** The last stored seq, or null while updates are waiting to be stored. */
+  get storedSeq(): number | null {
+    return this.pending.length === 0 && this.flushing === null ? this.nextSeq - 1 : null;
+  }
+
   destroy(): void {
+    this.snapshots.dispose();
+    this.txStats.dispose();
     if (this.flushTimer) clearImmediate(this.flushTimer);
     this.state = this.state.kind === 'failed' ? this.state : { kind: 'closed' };
+    this.locks.destroy();
     this.awareness.destroy();
     this.doc.destroy();
   }
@@ -215,7 +284,7 @@ export class Room {
       return;
     }
     try {
-      Y.applyUpdate(this.doc, update, peer.origin);
+      this.locks.applyPeerUpdate(peer, () => Y.applyUpdate(this.doc, update, peer.origin));
     } catch (error) {
       this.deps.metrics.inc('tandem_updates_refused_total', 'Updates refused', 1, { reason: 'malformed' });
       this.deps.logger.warn('refused malformed update', { doc: this.name, peer: peer.id, ...errorFields(error) });
@@ -241,7 +310,7 @@ export class Room {
       this.deps.metrics.inc('tandem_awareness_refused_total', 'Awareness entries refused (spoofing or abuse)', admission.refused);
     }
     for (const clientId of admission.claimed) this.awarenessOwners.set(clientId, peer);
-    if (admission.accepted.length > 0) applyAwarenessUpdate(this.awareness, encodeEntries(admission.accepted), peer.origin);
+    if (admission.accepted.length > 0) applyAwarenessUpdate(this.awareness, encodeEntries(admission.accepted.map(withoutLockTable)), peer.origin);
   }
 
   private async acknowledgeFlush(peer: RoomPeer, nonce: number): Promise<void> {
@@ -249,13 +318,24 @@ export class Room {
     if (this.state.kind === 'live' && peer.optedIn) peer.send(encodeTandemMessage({ kind: 'flushed', nonce }));
   }
 
-  private onDocUpdate(update: Uint8Array, origin: unknown): void {
+  private onDocUpdate(update: Uint8Array, origin: unknown, transaction: Y.Transaction): void {
     if (!isUpdateOrigin(origin) || origin.kind === 'storage') return;
+    const stats = this.txStats.take(transaction);
+    const identity = origin.kind === 'peer' ? origin.peer.identity : null;
+    // A server change without its own event is a compensating revert (e.g. of a lock violation).
+    const server = origin.kind === 'server' ? (this.serverChange ?? { userId: null, kind: EventKind.revert, userName: null, userColor: null }) : null;
     this.pending.push({
       update,
       origin,
-      userId: origin.kind === 'peer' ? origin.peer.identity.userId : null,
+      userId: identity ? identity.userId : (server?.userId ?? null),
       createdAt: Date.now(),
+      meta: {
+        kind: server ? server.kind : EventKind.edit,
+        userName: identity ? identity.name : (server?.userName ?? null),
+        userColor: identity ? identity.color : (server?.userColor ?? null),
+        ...stats,
+        ...(server?.restoredFrom != null ? { restoredFrom: server.restoredFrom } : {}),
+      },
     });
     // One flush per event-loop turn: every update that arrived in this turn shares one transaction.
     this.flushTimer ??= setImmediate(() => {
@@ -269,7 +349,13 @@ export class Room {
     if (this.pending.length === 0 || this.state.kind !== 'live') return Promise.resolve();
     const batch = this.pending;
     this.pending = [];
-    const rows: LogRow[] = batch.map((item) => ({ seq: this.nextSeq++, update: item.update, userId: item.userId, createdAt: item.createdAt }));
+    const rows: LogRow[] = batch.map((item) => ({
+      seq: this.nextSeq++,
+      update: item.update,
+      userId: item.userId,
+      createdAt: item.createdAt,
+      meta: item.meta,
+    }));
     const bytes = rows.reduce((sum, row) => sum + row.update.length, 0);
     this.flushing = this.deps.store
       .append(this.name, rows)
@@ -279,6 +365,7 @@ export class Room {
         this.deps.metrics.inc('tandem_updates_persisted_total', 'Updates appended to the durable log', rows.length);
         this.deps.metrics.inc('tandem_persisted_bytes_total', 'Bytes appended to the durable log', bytes);
         for (const item of batch) this.broadcastUpdate(item);
+        this.snapshots.noteAppended(rows.length);
         if (this.rowsSinceCheckpoint >= COMPACT_AFTER_ROWS) void this.compact();
       })
       .catch((error: unknown) => this.fail(error))
@@ -286,6 +373,12 @@ export class Room {
         this.flushing = null;
       });
     return this.flushing;
+  }
+
+  /** The exact state at the last stored row; null while updates are pending (the doc holds more). */
+  private captureExact(): ExactState | null {
+    if (this.state.kind !== 'live' || this.pending.length > 0) return null;
+    return { seq: this.nextSeq - 1, state: Y.encodeStateAsUpdate(this.doc) };
   }
 
   private broadcastUpdate(item: PendingUpdate): void {

@@ -1,6 +1,7 @@
 /** PostgreSQL storage (DATABASE_URL): the shared store when several instances serve the same documents. */
 import pg from 'pg';
-import type { Checkpoint, DocumentStore, LogRow, StoredDocument } from './types.js';
+import { decodeEventMeta, encodeEventMeta } from './eventMetaCodec.js';
+import type { Checkpoint, DocumentStore, EventRow, LogRow, NewSnapshot, SnapshotInfo, SnapshotKind, StoredDocument } from './types.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS tandem_documents (
@@ -22,7 +23,47 @@ const SCHEMA = `
     data BYTEA NOT NULL,
     created_at BIGINT NOT NULL
   );
+  -- Timeline metadata (see eventMetaCodec.ts), added in place on databases from before the timeline.
+  ALTER TABLE tandem_updates ADD COLUMN IF NOT EXISTS meta TEXT;
+  CREATE TABLE IF NOT EXISTS tandem_snapshots (
+    id BIGSERIAL PRIMARY KEY,
+    doc TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT,
+    user_id TEXT,
+    user_name TEXT,
+    data BYTEA NOT NULL,
+    created_at BIGINT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS tandem_snapshots_doc_seq ON tandem_snapshots (doc, seq);
 `;
+
+interface SnapshotRow {
+  id: string;
+  seq: string;
+  kind: string;
+  name: string | null;
+  user_id: string | null;
+  user_name: string | null;
+  created_at: string;
+  bytes: number;
+}
+
+const SNAPSHOT_COLUMNS = 'id, seq, kind, name, user_id, user_name, created_at, octet_length(data) AS bytes';
+
+function toSnapshotInfo(row: SnapshotRow): SnapshotInfo {
+  return {
+    id: Number(row.id),
+    seq: Number(row.seq),
+    kind: row.kind as SnapshotKind,
+    name: row.name,
+    userId: row.user_id,
+    userName: row.user_name,
+    createdAt: Number(row.created_at),
+    bytes: Number(row.bytes),
+  };
+}
 
 export async function openPostgresStore(connectionString: string): Promise<DocumentStore> {
   const pool = new pg.Pool({ connectionString, max: 10 });
@@ -79,12 +120,13 @@ export async function openPostgresStore(connectionString: string): Promise<Docum
       if (rows.length === 0) return;
       await inTransaction(async (tx) => {
         for (const row of rows) {
-          await tx.query('INSERT INTO tandem_updates (doc, seq, data, user_id, created_at) VALUES ($1, $2, $3, $4, $5)', [
+          await tx.query('INSERT INTO tandem_updates (doc, seq, data, user_id, created_at, meta) VALUES ($1, $2, $3, $4, $5, $6)', [
             docName,
             row.seq,
             Buffer.from(row.update),
             row.userId,
             row.createdAt,
+            encodeEventMeta(row.meta),
           ]);
         }
         const at = rows[rows.length - 1]?.createdAt ?? Date.now();
@@ -95,7 +137,7 @@ export async function openPostgresStore(connectionString: string): Promise<Docum
         );
       });
     },
-    async compact(docName, checkpoint: Checkpoint) {
+    async compact(docName, checkpoint: Checkpoint, options = {}) {
       await inTransaction(async (tx) => {
         const current = await tx.query<{ seq: string }>(
           'SELECT seq FROM tandem_checkpoints WHERE doc = $1 FOR UPDATE',
@@ -110,8 +152,88 @@ export async function openPostgresStore(connectionString: string): Promise<Docum
            ON CONFLICT (doc) DO UPDATE SET seq = EXCLUDED.seq, data = EXCLUDED.data, created_at = EXCLUDED.created_at`,
           [docName, checkpoint.seq, Buffer.from(checkpoint.state), Date.now()],
         );
-        await tx.query('DELETE FROM tandem_updates WHERE doc = $1 AND seq <= $2', [docName, checkpoint.seq]);
+        if (options.pruneBefore !== undefined) {
+          await tx.query('DELETE FROM tandem_updates WHERE doc = $1 AND seq <= $2 AND created_at < $3', [
+            docName,
+            checkpoint.seq,
+            options.pruneBefore,
+          ]);
+          await tx.query("DELETE FROM tandem_snapshots WHERE doc = $1 AND kind = 'auto' AND created_at < $2", [docName, options.pruneBefore]);
+        }
       });
+    },
+    async readRows(docName, afterSeq, uptoSeq): Promise<LogRow[]> {
+      const result = await pool.query<{ seq: string; data: Buffer; user_id: string | null; created_at: string; meta: string | null }>(
+        'SELECT seq, data, user_id, created_at, meta FROM tandem_updates WHERE doc = $1 AND seq > $2 AND seq <= $3 ORDER BY seq',
+        [docName, afterSeq, uptoSeq],
+      );
+      return result.rows.map((row) => ({
+        seq: Number(row.seq),
+        update: new Uint8Array(row.data),
+        userId: row.user_id,
+        createdAt: Number(row.created_at),
+        meta: decodeEventMeta(row.meta),
+      }));
+    },
+    async listEvents(docName, beforeSeq, limit): Promise<EventRow[]> {
+      const result = await pool.query<{ seq: string; user_id: string | null; created_at: string; bytes: number; meta: string | null }>(
+        `SELECT seq, user_id, created_at, octet_length(data) AS bytes, meta FROM tandem_updates
+         WHERE doc = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
+        [docName, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit],
+      );
+      return result.rows.map((row) => ({
+        seq: Number(row.seq),
+        userId: row.user_id,
+        createdAt: Number(row.created_at),
+        bytes: Number(row.bytes),
+        meta: decodeEventMeta(row.meta),
+      }));
+    },
+    async logBounds(docName) {
+      const result = await pool.query<{ latest: string | null; oldest: string | null; checkpoint: string | null }>(
+        `SELECT (SELECT max(seq) FROM tandem_updates WHERE doc = $1) AS latest,
+                (SELECT min(seq) FROM tandem_updates WHERE doc = $1) AS oldest,
+                (SELECT seq FROM tandem_checkpoints WHERE doc = $1) AS checkpoint`,
+        [docName],
+      );
+      const row = result.rows[0];
+      const latest = Math.max(Number(row?.latest ?? 0), Number(row?.checkpoint ?? 0));
+      return { latestSeq: latest, oldestRetainedSeq: row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest) };
+    },
+    async saveSnapshot(docName, snapshot: NewSnapshot) {
+      const result = await pool.query<{ id: string }>(
+        `INSERT INTO tandem_snapshots (doc, seq, kind, name, user_id, user_name, data, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+        [docName, snapshot.seq, snapshot.kind, snapshot.name, snapshot.userId, snapshot.userName, Buffer.from(snapshot.state), snapshot.createdAt],
+      );
+      const { state, ...info } = snapshot;
+      return { ...info, id: Number(result.rows[0]?.id), bytes: state.length };
+    },
+    async listSnapshots(docName, limit) {
+      const result = await pool.query<SnapshotRow>(
+        `SELECT ${SNAPSHOT_COLUMNS} FROM tandem_snapshots WHERE doc = $1 ORDER BY seq DESC, id DESC LIMIT $2`,
+        [docName, limit],
+      );
+      return result.rows.map(toSnapshotInfo);
+    },
+    async getSnapshot(docName, id) {
+      const result = await pool.query<SnapshotRow & { data: Buffer }>(
+        `SELECT ${SNAPSHOT_COLUMNS}, data FROM tandem_snapshots WHERE doc = $1 AND id = $2`,
+        [docName, id],
+      );
+      const row = result.rows[0];
+      return row ? { ...toSnapshotInfo(row), state: new Uint8Array(row.data) } : null;
+    },
+    async baseAtOrBefore(docName, seq) {
+      const result = await pool.query<{ seq: string; data: Buffer }>(
+        `(SELECT seq, data FROM tandem_snapshots WHERE doc = $1 AND seq <= $2 ORDER BY seq DESC, id DESC LIMIT 1)
+         UNION ALL
+         (SELECT seq, data FROM tandem_checkpoints WHERE doc = $1 AND seq <= $2)
+         ORDER BY seq DESC LIMIT 1`,
+        [docName, seq],
+      );
+      const row = result.rows[0];
+      return row ? { seq: Number(row.seq), state: new Uint8Array(row.data) } : null;
     },
     async listDocuments(limit) {
       const result = await pool.query<{ name: string; updated_at: string }>(

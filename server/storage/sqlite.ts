@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Checkpoint, DocumentStore, LogRow, StoredDocument } from './types.js';
+import { decodeEventMeta, encodeEventMeta } from './eventMetaCodec.js';
+import type { Checkpoint, DocumentStore, EventRow, LogRow, NewSnapshot, SnapshotInfo, SnapshotKind, StoredDocument } from './types.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS documents (
@@ -24,7 +25,48 @@ const SCHEMA = `
     data BLOB NOT NULL,
     created_at INTEGER NOT NULL
   );
+  CREATE TABLE IF NOT EXISTS snapshots (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT,
+    user_id TEXT,
+    user_name TEXT,
+    data BLOB NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS snapshots_doc_seq ON snapshots (doc, seq);
 `;
+
+/** Timeline columns added to `updates` after the first release; added in place on older files. */
+const UPDATE_META_COLUMNS: ReadonlyArray<[string, string]> = [
+  ['meta', 'TEXT'],
+];
+
+interface SnapshotRow {
+  id: number;
+  seq: number;
+  kind: string;
+  name: string | null;
+  user_id: string | null;
+  user_name: string | null;
+  created_at: number;
+  bytes: number;
+}
+
+function toSnapshotInfo(row: SnapshotRow): SnapshotInfo {
+  return {
+    id: row.id,
+    seq: row.seq,
+    kind: row.kind as SnapshotKind,
+    name: row.name,
+    userId: row.user_id,
+    userName: row.user_name,
+    createdAt: row.created_at,
+    bytes: row.bytes,
+  };
+}
 
 export function openSqliteStore(dataDir: string, fileName = 'tandem.sqlite'): DocumentStore {
   fs.mkdirSync(dataDir, { recursive: true });
@@ -35,6 +77,10 @@ export function openSqliteStore(dataDir: string, fileName = 'tandem.sqlite'): Do
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
+  const existing = new Set(db.prepare<[], { name: string }>('PRAGMA table_info(updates)').all().map((c) => c.name));
+  for (const [column, type] of UPDATE_META_COLUMNS) {
+    if (!existing.has(column)) db.exec(`ALTER TABLE updates ADD COLUMN ${column} ${type}`);
+  }
 
   const selectCheckpoint = db.prepare<[string], { seq: number; data: Buffer }>(
     'SELECT seq, data FROM checkpoints WHERE doc = ?',
@@ -42,7 +88,17 @@ export function openSqliteStore(dataDir: string, fileName = 'tandem.sqlite'): Do
   const selectRows = db.prepare<[string, number], { seq: number; data: Buffer; user_id: string | null; created_at: number }>(
     'SELECT seq, data, user_id, created_at FROM updates WHERE doc = ? AND seq > ? ORDER BY seq',
   );
-  const insertRow = db.prepare('INSERT INTO updates (doc, seq, data, user_id, created_at) VALUES (?, ?, ?, ?, ?)');
+  const selectRange = db.prepare<[string, number, number], { seq: number; data: Buffer; user_id: string | null; created_at: number; meta: string | null }>(
+    'SELECT seq, data, user_id, created_at, meta FROM updates WHERE doc = ? AND seq > ? AND seq <= ? ORDER BY seq',
+  );
+  type EventDbRow = { seq: number; user_id: string | null; created_at: number; bytes: number; meta: string | null };
+  const selectEvents = db.prepare<[string, number, number], EventDbRow>(
+    'SELECT seq, user_id, created_at, length(data) AS bytes, meta FROM updates WHERE doc = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+  );
+  const selectBounds = db.prepare<[string], { latest: number | null; oldest: number | null }>(
+    'SELECT max(seq) AS latest, min(seq) AS oldest FROM updates WHERE doc = ?',
+  );
+  const insertRow = db.prepare('INSERT INTO updates (doc, seq, data, user_id, created_at, meta) VALUES (?, ?, ?, ?, ?, ?)');
   const touchDocument = db.prepare(
     `INSERT INTO documents (name, created_at, updated_at) VALUES (?, ?, ?)
      ON CONFLICT(name) DO UPDATE SET updated_at = excluded.updated_at`,
@@ -51,24 +107,41 @@ export function openSqliteStore(dataDir: string, fileName = 'tandem.sqlite'): Do
     `INSERT INTO checkpoints (doc, seq, data, created_at) VALUES (?, ?, ?, ?)
      ON CONFLICT(doc) DO UPDATE SET seq = excluded.seq, data = excluded.data, created_at = excluded.created_at`,
   );
-  const deleteFolded = db.prepare('DELETE FROM updates WHERE doc = ? AND seq <= ?');
+  const pruneRows = db.prepare('DELETE FROM updates WHERE doc = ? AND seq <= ? AND created_at < ?');
+  const pruneSnapshots = db.prepare("DELETE FROM snapshots WHERE doc = ? AND kind = 'auto' AND created_at < ?");
+  const insertSnapshot = db.prepare(
+    'INSERT INTO snapshots (doc, seq, kind, name, user_id, user_name, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const snapshotColumns = 'id, seq, kind, name, user_id, user_name, created_at, length(data) AS bytes';
+  const listSnapshotRows = db.prepare<[string, number], SnapshotRow>(
+    `SELECT ${snapshotColumns} FROM snapshots WHERE doc = ? ORDER BY seq DESC, id DESC LIMIT ?`,
+  );
+  const selectSnapshot = db.prepare<[string, number], SnapshotRow & { data: Buffer }>(
+    `SELECT ${snapshotColumns}, data FROM snapshots WHERE doc = ? AND id = ?`,
+  );
+  const selectBaseSnapshot = db.prepare<[string, number], { seq: number; data: Buffer }>(
+    'SELECT seq, data FROM snapshots WHERE doc = ? AND seq <= ? ORDER BY seq DESC, id DESC LIMIT 1',
+  );
   const listDocs = db.prepare<[number], { name: string; updated_at: number }>(
     'SELECT name, updated_at FROM documents ORDER BY updated_at DESC LIMIT ?',
   );
 
   const appendTx = db.transaction((docName: string, rows: readonly LogRow[]) => {
-    for (const row of rows) insertRow.run(docName, row.seq, row.update, row.userId, row.createdAt);
+    for (const row of rows) insertRow.run(docName, row.seq, row.update, row.userId, row.createdAt, encodeEventMeta(row.meta));
     const last = rows[rows.length - 1];
     if (last) touchDocument.run(docName, last.createdAt, last.createdAt);
   });
 
-  const compactTx = db.transaction((docName: string, checkpoint: Checkpoint) => {
+  const compactTx = db.transaction((docName: string, checkpoint: Checkpoint, pruneBefore: number | undefined) => {
     const current = selectCheckpoint.get(docName);
     if (current && current.seq > checkpoint.seq) {
       throw new Error(`refusing to move checkpoint of "${docName}" back from ${current.seq} to ${checkpoint.seq}`);
     }
     upsertCheckpoint.run(docName, checkpoint.seq, checkpoint.state, Date.now());
-    deleteFolded.run(docName, checkpoint.seq);
+    if (pruneBefore !== undefined) {
+      pruneRows.run(docName, checkpoint.seq, pruneBefore);
+      pruneSnapshots.run(docName, pruneBefore);
+    }
   });
 
   return {
@@ -87,8 +160,61 @@ export function openSqliteStore(dataDir: string, fileName = 'tandem.sqlite'): Do
     async append(docName, rows) {
       if (rows.length > 0) appendTx(docName, rows);
     },
-    async compact(docName, checkpoint) {
-      compactTx(docName, checkpoint);
+    async compact(docName, checkpoint, options = {}) {
+      compactTx(docName, checkpoint, options.pruneBefore);
+    },
+    async readRows(docName, afterSeq, uptoSeq) {
+      return selectRange.all(docName, afterSeq, uptoSeq).map((row) => ({
+        seq: row.seq,
+        update: new Uint8Array(row.data),
+        userId: row.user_id,
+        createdAt: row.created_at,
+        meta: decodeEventMeta(row.meta),
+      }));
+    },
+    async listEvents(docName, beforeSeq, limit): Promise<EventRow[]> {
+      return selectEvents.all(docName, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit).map((row) => ({
+        seq: row.seq,
+        userId: row.user_id,
+        createdAt: row.created_at,
+        bytes: row.bytes,
+        meta: decodeEventMeta(row.meta),
+      }));
+    },
+    async logBounds(docName) {
+      const bounds = selectBounds.get(docName);
+      const checkpointSeq = selectCheckpoint.get(docName)?.seq ?? 0;
+      return { latestSeq: Math.max(bounds?.latest ?? 0, checkpointSeq), oldestRetainedSeq: bounds?.oldest ?? null };
+    },
+    async saveSnapshot(docName, snapshot: NewSnapshot) {
+      const result = insertSnapshot.run(
+        docName,
+        snapshot.seq,
+        snapshot.kind,
+        snapshot.name,
+        snapshot.userId,
+        snapshot.userName,
+        snapshot.state,
+        snapshot.createdAt,
+      );
+      const { state, ...info } = snapshot;
+      return { ...info, id: Number(result.lastInsertRowid), bytes: state.length };
+    },
+    async listSnapshots(docName, limit) {
+      return listSnapshotRows.all(docName, limit).map(toSnapshotInfo);
+    },
+    async getSnapshot(docName, id) {
+      const row = selectSnapshot.get(docName, id);
+      return row ? { ...toSnapshotInfo(row), state: new Uint8Array(row.data) } : null;
+    },
+    async baseAtOrBefore(docName, seq) {
+      const snapshot = selectBaseSnapshot.get(docName, seq);
+      const checkpoint = selectCheckpoint.get(docName);
+      const candidates = [snapshot, checkpoint && checkpoint.seq <= seq ? checkpoint : undefined].filter(
+        (c): c is { seq: number; data: Buffer } => c !== undefined,
+      );
+      const best = candidates.sort((a, b) => b.seq - a.seq)[0];
+      return best ? { seq: best.seq, state: new Uint8Array(best.data) } : null;
     },
     async listDocuments(limit) {
       return listDocs.all(limit).map((row) => ({ name: row.name, updatedAt: row.updated_at }));

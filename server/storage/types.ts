@@ -12,6 +12,62 @@ export interface LogRow {
   userId: string | null;
   /** Server time in milliseconds since the epoch. */
   createdAt: number;
+  /** What the timeline shows for this row; rows written without it store `edit` with zero counts. */
+  meta?: EventMeta;
+}
+
+/** Kinds of timeline events: an ordinary edit, a restore of an older point, a lock violation the server reverted. */
+export const EventKind = { edit: 'edit', restore: 'restore', revert: 'revert' } as const;
+export type EventKind = (typeof EventKind)[keyof typeof EventKind];
+
+/** Per-row metadata, computed once when the update is accepted (never by re-reading the document). */
+export interface EventMeta {
+  kind: EventKind;
+  /** Display name and colour of `userId` at the time (names change; the log keeps what was shown). */
+  userName: string | null;
+  userColor: string | null;
+  /** Characters inserted and deleted by this update. */
+  inserted: number;
+  deleted: number;
+  /** Ids of the sections the update touched (`leading`, a heading's sectionId, or `unstamped:<i>`). */
+  sections: string[];
+  /** For `restore`: the log position that was restored. */
+  restoredFrom?: number | null;
+}
+
+/** A log row as the timeline lists it: metadata without the update bytes. */
+export interface EventRow {
+  seq: number;
+  userId: string | null;
+  createdAt: number;
+  bytes: number;
+  meta: EventMeta;
+}
+
+export const SnapshotKind = { auto: 'auto', named: 'named' } as const;
+export type SnapshotKind = (typeof SnapshotKind)[keyof typeof SnapshotKind];
+
+/** A stored full-state update of the document exactly as it was after log row `seq`. */
+export interface SnapshotInfo {
+  id: number;
+  seq: number;
+  kind: SnapshotKind;
+  /** Set for named versions. */
+  name: string | null;
+  userId: string | null;
+  userName: string | null;
+  createdAt: number;
+  bytes: number;
+}
+
+export interface NewSnapshot {
+  seq: number;
+  state: Uint8Array;
+  kind: SnapshotKind;
+  name: string | null;
+  userId: string | null;
+  userName: string | null;
+  createdAt: number;
 }
 
 export interface Checkpoint {
@@ -33,10 +89,25 @@ export interface DocumentStore {
   /** Appends rows atomically (all or none). Resolves only once they are durable. */
   append(docName: string, rows: readonly LogRow[]): Promise<void>;
   /**
-   * Atomically stores `checkpoint` and drops the rows it folds in (seq ≤ checkpoint.seq).
-   * Refuses a checkpoint that would move backwards, so a stale writer cannot roll a document back.
+   * Atomically stores `checkpoint` (so loading replays only the rows after it) and prunes history that
+   * fell out of the retention window: rows folded into it (seq ≤ checkpoint.seq) written before
+   * `pruneBefore`, and automatic snapshots taken before `pruneBefore`. Without `pruneBefore` nothing is
+   * deleted. Named versions are never pruned. Refuses a checkpoint that would move backwards, so a stale
+   * writer cannot roll a document back.
    */
-  compact(docName: string, checkpoint: Checkpoint): Promise<void>;
+  compact(docName: string, checkpoint: Checkpoint, options?: { pruneBefore?: number }): Promise<void>;
+  /** Log rows with afterSeq < seq ≤ uptoSeq, ascending, with their update bytes. */
+  readRows(docName: string, afterSeq: number, uptoSeq: number): Promise<LogRow[]>;
+  /** Timeline events with seq < beforeSeq (all when null), newest first, at most `limit`. */
+  listEvents(docName: string, beforeSeq: number | null, limit: number): Promise<EventRow[]>;
+  /** Highest seq ever written (0 for an unknown document), and the lowest seq still in the log. */
+  logBounds(docName: string): Promise<{ latestSeq: number; oldestRetainedSeq: number | null }>;
+  saveSnapshot(docName: string, snapshot: NewSnapshot): Promise<SnapshotInfo>;
+  /** Snapshots of the document, newest first (named versions and automatic ones), at most `limit`. */
+  listSnapshots(docName: string, limit: number): Promise<SnapshotInfo[]>;
+  getSnapshot(docName: string, id: number): Promise<(SnapshotInfo & { state: Uint8Array }) | null>;
+  /** The exact state with the highest seq ≤ `seq`: a snapshot or the checkpoint, whichever is later. */
+  baseAtOrBefore(docName: string, seq: number): Promise<Checkpoint | null>;
   /** Names of stored documents, most recently written first. */
   listDocuments(limit: number): Promise<Array<{ name: string; updatedAt: number }>>;
   ping(): Promise<void>;

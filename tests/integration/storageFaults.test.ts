@@ -41,11 +41,11 @@ describe('S7 storage faults', () => {
     fault.append = true;
     const closes = clients.map((c) => nextEvent<[CloseEvent | null]>(c.provider, 'connection-close'));
     writer.doc.getText('t').insert(0, 'written during an outage');
-    const [writerClose, readerClose] = await Promise.all(closes);
+    const [[writerClose], [readerClose]] = (await Promise.all(closes)) as [[CloseEvent | null], [CloseEvent | null]];
     // Heal before the providers' backoff reconnects them.
     fault.append = false;
-    expect(writerClose[0]?.code).toBe(CloseCode.unavailable);
-    expect(readerClose[0]?.code).toBe(CloseCode.unavailable);
+    expect(writerClose?.code).toBe(CloseCode.unavailable);
+    expect(readerClose?.code).toBe(CloseCode.unavailable);
     expect(reader.doc.getText('t').toString()).toBe('');
 
     // The stock clients reconnect by themselves; the writer's sync reply carries the edit to a fresh room.
