@@ -1,0 +1,313 @@
+/**
+ * One open document: a Y.Doc, its IndexedDB copy and its WebSocket provider, created together and
+ * destroyed together. React reads it through `subscribe`/`getSnapshot` (see useCollabSession).
+ *
+ * Data flow: editor → Y.Doc → (IndexedDB, provider) → server. IndexedDB is the truth for this
+ * browser, so edits survive offline periods and reloads; the flush protocol tells us when the
+ * server has them too.
+ */
+import { IndexeddbPersistence, storeState } from 'y-indexeddb';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import type { SessionResponse } from '../../shared/auth.js';
+import { closeReaction } from '../../shared/protocol/closeCodes.js';
+import { TANDEM_OPT_IN_PARAM, assertNever, encodeTandemMessage, type TandemMessage } from '../../shared/protocol/messages.js';
+import { stopMessage } from './closeMessages.js';
+import { initialConnectionState, nextConnectionState, type ConnectionEvent, type ConnectionState } from './connectionMachine.js';
+import { FlushTracker } from './flushTracker.js';
+import { installTandemChannel } from './tandemChannel.js';
+import { tokenRole, type TokenManager } from './tokens.js';
+
+export interface SessionSnapshot {
+  connection: ConnectionState;
+  /** Local updates the server has not yet confirmed durable. */
+  pendingChanges: number;
+  /** IndexedDB has loaded and holds this document (false while opening, or if storage is unavailable). */
+  storedLocally: boolean;
+  /** Set when the server says this connection may only read. */
+  readOnlyReason: string | null;
+  /** The latest polite notice from the server, e.g. an edit it refused. */
+  notice: { text: string; id: number } | null;
+}
+
+/** Wait this long after the last keystroke before asking the server to confirm: one request per burst. */
+const FLUSH_DEBOUNCE_MS = 300;
+/** Upper bound of the provider's reconnect backoff: quick after a blip, gentle on a server that is down. */
+const MAX_BACKOFF_MS = 5_000;
+/** Token fetch retries (server unreachable): start fast, never hammer. */
+const AUTH_RETRY_MS = [1_000, 2_000, 5_000, 10_000] as const;
+const VIEW_ONLY_REASON = 'You can view this document but not edit it.';
+/** More 4401s than this within a minute means the server will not accept our tokens: stop, don't loop. */
+const MAX_REAUTHS_PER_MINUTE = 3;
+
+export class CollabSession {
+  readonly doc = new Y.Doc();
+  readonly persistence: IndexeddbPersistence;
+  readonly provider: WebsocketProvider;
+
+  private snapshot: SessionSnapshot = {
+    connection: initialConnectionState,
+    pendingChanges: 0,
+    storedLocally: false,
+    readOnlyReason: null,
+    notice: null,
+  };
+  private readonly listeners = new Set<() => void>();
+  private readonly flush = new FlushTracker();
+  private serverStateAnswered = false;
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private authTimer: ReturnType<typeof setTimeout> | null = null;
+  private authFailures = 0;
+  private reauthTimes: number[] = [];
+  /** Who the token we connect with says we are; a change means a rename. */
+  private tokenUser: SessionResponse['user'] | null = null;
+  private destroyed = false;
+  private readonly cleanups: Array<() => void> = [];
+
+  constructor(
+    readonly docName: string,
+    private readonly tokens: TokenManager,
+    private readonly onLocalEdit: () => void,
+  ) {
+    this.persistence = new IndexeddbPersistence(docName, this.doc);
+    const wsBase = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
+    this.provider = new WebsocketProvider(`${wsBase}/collab`, docName, this.doc, {
+      connect: false,
+      params: { [TANDEM_OPT_IN_PARAM]: '1' },
+      maxBackoffTime: MAX_BACKOFF_MS,
+    });
+    installTandemChannel(this.provider, {
+      onMessage: (message) => this.handleTandemMessage(message),
+      onServerStateAnswered: () => {
+        this.serverStateAnswered = true;
+        this.requestFlush();
+      },
+    });
+    this.wireDocument();
+    this.wireProvider();
+    this.wireBrowser();
+    if (navigator.onLine) this.authenticateAndConnect();
+    else this.goOffline();
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getSnapshot = (): SessionSnapshot => this.snapshot;
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const cleanup of this.cleanups) cleanup();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.provider.destroy();
+    void this.persistence.destroy();
+    this.doc.destroy();
+    this.listeners.clear();
+  }
+
+  private update(patch: Partial<SessionSnapshot>): void {
+    if (this.destroyed) return;
+    this.snapshot = { ...this.snapshot, ...patch };
+    for (const listener of this.listeners) listener();
+  }
+
+  private dispatch(event: ConnectionEvent): void {
+    const connection = nextConnectionState(this.snapshot.connection, event, Date.now());
+    if (connection !== this.snapshot.connection) this.update({ connection });
+  }
+
+  private wireDocument(): void {
+    const onUpdate = (_update: Uint8Array, origin: unknown): void => {
+      // Updates from the provider came from the server or another tab; everything else is ours,
+      // including edits restored from IndexedDB that may never have reached the server.
+      if (origin === this.provider) return;
+      this.flush.recordLocalUpdate();
+      this.update({ pendingChanges: this.flush.pending });
+      this.scheduleFlush();
+      if (origin !== this.persistence) this.onLocalEdit();
+    };
+    this.doc.on('update', onUpdate);
+    this.cleanups.push(() => this.doc.off('update', onUpdate));
+
+    void this.persistence.whenSynced.then(() => {
+      if (this.destroyed) return;
+      // Without compaction y-indexeddb appends a full-state row on every open.
+      void storeState(this.persistence, true);
+      this.update({ storedLocally: true });
+    });
+  }
+
+  private wireProvider(): void {
+    const provider = this.provider;
+    provider.on('status', ({ status }) => {
+      switch (status) {
+        case 'connecting':
+          return this.dispatch({ type: 'socketConnecting' });
+        case 'connected':
+          return this.dispatch({ type: 'socketOpen' });
+        case 'disconnected':
+          return; // connection-close below carries the details
+        default:
+          return assertNever(status);
+      }
+    });
+    provider.on('sync', (synced) => {
+      if (!synced) return;
+      this.dispatch({ type: 'synced' });
+      this.requestFlush();
+    });
+    provider.on('connection-close', (event) => {
+      this.serverStateAnswered = false;
+      this.flush.connectionLost();
+      // Final codes are handled by `closed`, which the provider emits right after this.
+      if (event && closeReaction(event.code) !== 'retry') return;
+      // The provider bumps its failure counter after this event, then waits 2^n·100 ms (capped).
+      const retryInMs = Math.min(2 ** (provider.wsUnsuccessfulReconnects + 1) * 100, provider.maxBackoffTime);
+      if (provider.shouldConnect) this.dispatch({ type: 'socketClosed', retryInMs });
+    });
+    provider.on('closed', ({ code }) => {
+      const reaction = closeReaction(code);
+      switch (reaction) {
+        case 'reauthenticate':
+          return this.reauthenticate(code);
+        case 'stop':
+          return this.dispatch({ type: 'stopped', code, message: stopMessage(code) });
+        case 'retry':
+          return; // not emitted for retryable codes; the provider retries by itself
+        default:
+          return assertNever(reaction);
+      }
+    });
+    const offToken = this.tokens.onToken((session) => {
+      const previous = this.tokenUser;
+      this.useToken(session);
+      // A rename only reaches others once the server sees the new token (it stamps names into
+      // awareness from the token), so reconnect now rather than at the next network blip. A routine
+      // refresh needs nothing: the provider re-reads params on its next (re)connect.
+      const renamed = previous !== null && (previous.name !== session.user.name || previous.color !== session.user.color);
+      if (renamed && provider.wsconnected) {
+        provider.disconnect();
+        provider.connect();
+      }
+    });
+    this.cleanups.push(offToken);
+  }
+
+  private wireBrowser(): void {
+    const onOffline = (): void => this.goOffline();
+    const onOnline = (): void => {
+      this.dispatch({ type: 'browserOnline' });
+      this.authenticateAndConnect();
+    };
+    const onBeforeUnload = (event: BeforeUnloadEvent): void => {
+      // IndexedDB keeps unsent edits, so leaving is safe once it holds them.
+      if (this.snapshot.pendingChanges > 0 && !this.snapshot.storedLocally) event.preventDefault();
+    };
+    window.addEventListener('offline', onOffline);
+    window.addEventListener('online', onOnline);
+    window.addEventListener('beforeunload', onBeforeUnload);
+    this.cleanups.push(() => {
+      window.removeEventListener('offline', onOffline);
+      window.removeEventListener('online', onOnline);
+      window.removeEventListener('beforeunload', onBeforeUnload);
+    });
+  }
+
+  private goOffline(): void {
+    // Dispatch first so the provider's own close event cannot show "reconnecting" for a moment.
+    this.dispatch({ type: 'browserOffline' });
+    if (this.authTimer) clearTimeout(this.authTimer);
+    // Some browsers keep a dead socket open for a long time after the network goes away; close it
+    // ourselves. Other tabs of this browser still stay in step over BroadcastChannel.
+    this.provider.disconnect();
+    this.provider.connectBc();
+  }
+
+  private authenticateAndConnect(): void {
+    if (this.destroyed || this.snapshot.connection.kind === 'error') return;
+    if (this.authTimer) clearTimeout(this.authTimer);
+    if (this.tokenUser === null) this.dispatch({ type: 'authenticating' });
+    this.tokens.current().then(
+      (session) => {
+        if (this.destroyed || !navigator.onLine) return;
+        this.authFailures = 0;
+        this.useToken(session);
+        this.provider.connect();
+      },
+      (error: unknown) => {
+        if (this.destroyed || !navigator.onLine) return;
+        console.warn('Could not get a session token', error);
+        const delay = AUTH_RETRY_MS[Math.min(this.authFailures, AUTH_RETRY_MS.length - 1)] ?? 10_000;
+        this.authFailures++;
+        this.dispatch({ type: 'socketClosed', retryInMs: delay });
+        this.authTimer = setTimeout(() => this.authenticateAndConnect(), delay);
+      },
+    );
+  }
+
+  private reauthenticate(code: number): void {
+    const now = Date.now();
+    this.reauthTimes = [...this.reauthTimes.filter((time) => now - time < 60_000), now];
+    if (this.reauthTimes.length > MAX_REAUTHS_PER_MINUTE) {
+      this.dispatch({ type: 'stopped', code, message: stopMessage(code) });
+      return;
+    }
+    this.dispatch({ type: 'authenticating' });
+    this.tokens.refresh().then(
+      (session) => {
+        if (this.destroyed || !navigator.onLine) return;
+        this.useToken(session);
+        this.provider.connect();
+      },
+      () => this.authenticateAndConnect(),
+    );
+  }
+
+  private useToken(session: SessionResponse): void {
+    this.provider.params.token = session.token;
+    this.tokenUser = session.user;
+    // Read-only before the first keystroke: an edit the server refuses would stay in this replica.
+    const readOnlyReason = tokenRole(session.token) === 'viewer' ? VIEW_ONLY_REASON : null;
+    if (readOnlyReason !== this.snapshot.readOnlyReason) this.update({ readOnlyReason });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      this.requestFlush();
+    }, FLUSH_DEBOUNCE_MS);
+  }
+
+  private requestFlush(): void {
+    const { provider } = this;
+    const ws = provider.ws;
+    if (!provider.wsconnected || !provider.synced || !this.serverStateAnswered) return;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    const nonce = this.flush.nextRequest();
+    if (nonce !== null) ws.send(encodeTandemMessage({ kind: 'flushRequest', nonce }));
+  }
+
+  private handleTandemMessage(message: TandemMessage): void {
+    switch (message.kind) {
+      case 'flushed':
+        if (this.flush.confirm(message.nonce)) this.update({ pendingChanges: this.flush.pending });
+        return;
+      case 'notice': {
+        const { notice } = message;
+        const id = (this.snapshot.notice?.id ?? 0) + 1;
+        if (notice.type === 'readOnly') this.update({ readOnlyReason: notice.reason, notice: { text: notice.reason, id } });
+        else this.update({ notice: { text: notice.reason, id } });
+        return;
+      }
+      case 'flushRequest':
+        return; // only clients send these
+      default:
+        return assertNever(message);
+    }
+  }
+}

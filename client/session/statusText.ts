@@ -1,0 +1,48 @@
+/** The words and colours for connection and save state: pure, so every state has exactly one text. */
+import { assertNever } from '../../shared/protocol/messages.js';
+import type { ConnectionState } from './connectionMachine.js';
+import type { SessionSnapshot } from './CollabSession.js';
+
+export type StatusTone = 'ok' | 'busy' | 'muted' | 'bad';
+
+export function connectionText(state: ConnectionState, now: number): { text: string; tone: StatusTone } {
+  switch (state.kind) {
+    case 'connecting':
+      switch (state.phase) {
+        case 'authenticating':
+          return { text: 'Signing in…', tone: 'busy' };
+        case 'opening':
+          return { text: 'Connecting…', tone: 'busy' };
+        case 'syncing':
+          return { text: 'Syncing…', tone: 'busy' };
+        default:
+          return assertNever(state.phase);
+      }
+    case 'connected':
+      return { text: 'Connected', tone: 'ok' };
+    case 'reconnecting':
+      return { text: countdown('Reconnecting', state.retryAt, now), tone: 'busy' };
+    case 'offline':
+      if (state.reason === 'browser') return { text: 'Offline', tone: 'muted' };
+      return { text: countdown("Can't reach the server · retrying", state.retryAt ?? now, now), tone: 'muted' };
+    case 'error':
+      return { text: 'Disconnected', tone: 'bad' };
+    default:
+      return assertNever(state);
+  }
+}
+
+function countdown(prefix: string, retryAt: number, now: number): string {
+  const seconds = Math.ceil((retryAt - now) / 1000);
+  return seconds > 0 ? `${prefix} in ${seconds} s` : `${prefix}…`;
+}
+
+export function saveText(snapshot: SessionSnapshot): string {
+  const { pendingChanges, connection, storedLocally } = snapshot;
+  if (pendingChanges === 0) return 'All changes saved';
+  if (connection.kind === 'connected') {
+    return `Saving ${pendingChanges} ${pendingChanges === 1 ? 'change' : 'changes'}…`;
+  }
+  if (connection.kind === 'connecting') return `Syncing ${pendingChanges} ${pendingChanges === 1 ? 'change' : 'changes'}…`;
+  return storedLocally ? 'Offline — changes saved on this device' : 'Not saved yet';
+}

@@ -1,0 +1,87 @@
+/**
+ * The client's reaction to each refusal is a function of the close code: 4401 → fetch a new token
+ * and reconnect; 4403 → stop and say so; a viewer token → read-only with a polite explanation.
+ * Tokens are minted here the way a host application's backend would, with the server's secret.
+ */
+import { SignJWT } from 'jose';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Role, SessionResponse } from '../../shared/auth.js';
+import {
+  browserTestsEnabled,
+  editorText,
+  launchBrowser,
+  newUser,
+  startServer,
+  uniqueDocName,
+  waitForConnectionState,
+  type TandemServer,
+  type UserPage,
+} from '../helpers/browser.js';
+
+describe.skipIf(!browserTestsEnabled())('access and close codes', () => {
+  let server: TandemServer;
+  let browser: Browser;
+  const users: UserPage[] = [];
+
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  /** A fresh person whose stored session token is `token` (claims chosen by the test). */
+  async function userWithToken(name: string, claims: { role: Role; doc: string; secret?: string }): Promise<UserPage> {
+    const user = await newUser(browser, server.url, name);
+    users.push(user);
+    const identity = await user.page.evaluate(() => JSON.parse(localStorage.getItem('tandem.identity') ?? 'null') as { color: string });
+    const expiresAt = Math.floor(Date.now() / 1000) + 3600;
+    const token = await new SignJWT({ name, color: identity.color, role: claims.role, doc: claims.doc })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(`host-${name.toLowerCase()}`)
+      .setExpirationTime(expiresAt)
+      .sign(new TextEncoder().encode(claims.secret ?? server.authSecret));
+    const session: SessionResponse = { token, user: { id: `host-${name}`, name, color: identity.color }, expiresAt };
+    await user.page.evaluate((value) => localStorage.setItem('tandem.session', JSON.stringify(value)), session);
+    return user;
+  }
+
+  const storedToken = (page: Page) =>
+    page.evaluate(() => (JSON.parse(localStorage.getItem('tandem.session') ?? 'null') as SessionResponse | null)?.token);
+
+  it('replaces a token the server refuses (4401) and connects', async () => {
+    const user = await userWithToken('Rejected', { role: 'editor', doc: '*', secret: 'not-the-server-secret-at-all-000' });
+    const before = await storedToken(user.page);
+    await user.page.goto(`/d/${uniqueDocName('reauth')}`);
+    await waitForConnectionState(user.page, 'connected');
+    expect(await storedToken(user.page)).not.toBe(before);
+    expect(user.errors).toEqual([]);
+  });
+
+  it('stops and explains when the token is for another document (4403)', async () => {
+    const user = await userWithToken('Outsider', { role: 'editor', doc: 'some-other-doc' });
+    await user.page.goto(`/d/${uniqueDocName('private')}`);
+    await waitForConnectionState(user.page, 'error');
+    await expect.poll(() => user.page.getByTestId('error-banner').innerText()).toContain("You don't have access");
+    await expect.poll(() => user.page.locator('.ProseMirror').getAttribute('contenteditable')).toBe('false');
+    expect(user.errors).toEqual([]);
+  });
+
+  it('turns read-only with an explanation for a viewer', async () => {
+    const user = await userWithToken('Viewer', { role: 'viewer', doc: '*' });
+    await user.page.goto(`/d/${uniqueDocName('view')}`);
+    await waitForConnectionState(user.page, 'connected');
+    // Read-only before the first keystroke, so nothing is typed that the server would refuse.
+    await expect.poll(() => user.page.locator('.ProseMirror').getAttribute('contenteditable')).toBe('false');
+    await expect.poll(() => user.page.locator('.banner').allInnerTexts()).toContainEqual(expect.stringContaining('view-only'));
+    await user.page.locator('.ProseMirror').click();
+    await user.page.keyboard.type('x');
+    expect(await editorText(user.page)).toBe('');
+    expect(await user.page.getByTestId('save-state').getAttribute('data-pending')).toBe('false');
+    expect(user.errors).toEqual([]);
+  });
+});

@@ -1,0 +1,192 @@
+/**
+ * End-to-end plumbing: the built server as a child process on a free port with a fresh data
+ * directory, and Chromium via playwright-core. Tests wait on conditions, never on fixed sleeps.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const SERVER_ENTRY = path.join(repoRoot, 'dist/server/server/main.js');
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Long enough for a cold start on a slow CI machine, short enough to fail clearly when it hangs. */
+const SERVER_START_TIMEOUT_MS = 30_000;
+const SERVER_STOP_TIMEOUT_MS = 10_000;
+
+/**
+ * Whether the e2e suite should run. Without Chromium it is skipped loudly — unless
+ * REQUIRE_BROWSER=1 (CI), where it runs and fails at launch instead of passing vacuously.
+ */
+export function browserTestsEnabled(): boolean {
+  if (fs.existsSync(CHROMIUM_PATH)) return true;
+  if (process.env.REQUIRE_BROWSER === '1') return true;
+  console.warn(
+    `\n!!! e2e tests SKIPPED: no Chromium at ${CHROMIUM_PATH}. Install it (or set CHROMIUM_PATH); ` +
+      'set REQUIRE_BROWSER=1 to make a missing browser fail the run.\n',
+  );
+  return false;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM_PATH)) throw new Error(`Chromium not found at ${CHROMIUM_PATH} (REQUIRE_BROWSER=1)`);
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => (port ? resolve(port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface TandemServer {
+  url: string;
+  dataDir: string;
+  /** The HS256 secret the server signs with, so tests can mint tokens a host application would. */
+  authSecret: string;
+  port: number;
+  /** Everything the server printed, for failure messages. */
+  output(): string;
+  /** Stops the process and deletes its data directory. */
+  stop(): Promise<void>;
+  /** Stops the process (SIGTERM, graceful) but keeps the data, for a restart on the same port. */
+  halt(): Promise<void>;
+}
+
+export interface ServerOptions {
+  port?: number;
+  dataDir?: string;
+  authSecret?: string;
+}
+
+/** Starts `node dist/server/server/main.js` (run `npm run build` first) and resolves once it listens. */
+export async function startServer(options: ServerOptions = {}): Promise<TandemServer> {
+  if (!fs.existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run \`npm run build\` first`);
+  const port = options.port ?? (await freePort());
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-e2e-'));
+  const authSecret = options.authSecret ?? randomBytes(32).toString('hex');
+  const child = spawn(process.execPath, [SERVER_ENTRY], {
+    cwd: repoRoot,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, AUTH_SECRET: authSecret },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error('server did not print "listening" in time')), SERVER_START_TIMEOUT_MS);
+    const onData = (): void => {
+      if (output.includes('"msg":"listening"')) {
+        cleanup();
+        resolve();
+      }
+    };
+    const onExit = (code: number | null): void => fail(new Error(`server exited with ${code} before listening`));
+    function cleanup(): void {
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      child.off('exit', onExit);
+    }
+    function fail(error: Error): void {
+      cleanup();
+      child.kill('SIGKILL');
+      reject(new Error(`${error.message}\n--- server output ---\n${output}`));
+    }
+    child.stdout.on('data', onData);
+    child.once('exit', onExit);
+  });
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    dataDir,
+    authSecret,
+    port,
+    output: () => output,
+    stop: () => stopChild(child).finally(() => fs.rmSync(dataDir, { recursive: true, force: true })),
+    halt: () => stopChild(child),
+  };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), SERVER_STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+export interface UserPage {
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught page errors; a test asserts this stays empty. */
+  errors: string[];
+}
+
+/** A fresh browser profile (own localStorage and IndexedDB) that has chosen `name` on the welcome screen. */
+export async function newUser(
+  browser: Browser,
+  baseUrl: string,
+  name: string,
+  options: BrowserContextOptions = {},
+): Promise<UserPage> {
+  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1200, height: 800 }, ...options });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto('/');
+  await page.getByTestId('identity-name-input').fill(name);
+  await page.getByTestId('identity-save').click();
+  await page.getByTestId('new-document').waitFor();
+  return { context, page, errors };
+}
+
+export async function openDocument(page: Page, docName: string): Promise<void> {
+  await page.goto(`/d/${docName}`);
+  await waitForConnectionState(page, 'connected');
+  await page.locator('.ProseMirror').waitFor();
+}
+
+export async function waitForConnectionState(page: Page, state: string, timeout = 15_000): Promise<void> {
+  await page.locator(`[data-testid="connection-state"][data-state="${state}"]`).waitFor({ timeout });
+}
+
+/** The document's text, one line per top-level block, without other people's caret labels. */
+export async function editorText(page: Page): Promise<string> {
+  return page.locator('.ProseMirror').evaluate((editor) =>
+    Array.from(editor.children)
+      .map((block) => {
+        const copy = block.cloneNode(true) as Element;
+        for (const caret of copy.querySelectorAll('.collaboration-carets__caret')) caret.remove();
+        return copy.textContent ?? '';
+      })
+      .join('\n'),
+  );
+}
+
+export function uniqueDocName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+}
