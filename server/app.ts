@@ -8,6 +8,8 @@ import { resolveAuthSecret } from './auth/secret.js';
 import { createTokenService, type TokenService } from './auth/tokens.js';
 import type { ServerConfig } from './config.js';
 import { createRequestHandler } from './http/routes.js';
+import { createTimelineHandler } from './http/timelineRoutes.js';
+import { historySettingsFromEnv, type HistorySettings } from './history/settings.js';
 import { createLogger, errorFields, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { RoomRegistry } from './room/registry.js';
@@ -33,7 +35,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export async function createTandemServer(
   config: ServerConfig,
-  options: { logger?: Logger; wrapStore?: (store: DocumentStore) => DocumentStore } = {},
+  options: { logger?: Logger; wrapStore?: (store: DocumentStore) => DocumentStore; history?: HistorySettings } = {},
 ): Promise<TandemServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = new Metrics();
@@ -41,12 +43,15 @@ export async function createTandemServer(
   const opened = await openStore(config);
   const store = options.wrapStore ? options.wrapStore(opened) : opened;
   const tokens = createTokenService(resolveAuthSecret(config.authSecret, config.dataDir));
-  const rooms = new RoomRegistry({ store, logger, metrics });
+  // Timeline settings (retention, snapshot cadence) come from HISTORY_* variables; tests pass their own.
+  const history = options.history ?? historySettingsFromEnv(process.env);
+  const rooms = new RoomRegistry({ store, logger, metrics, history });
+  const timeline = createTimelineHandler({ store, tokens, rooms, logger, metrics });
   const connections = new Set<Connection>();
   let accepting = true;
 
   const httpServer = http.createServer(
-    createRequestHandler({ tokens, store, metrics, logger, staticDir: config.staticDir, isAccepting: () => accepting }),
+    createRequestHandler({ tokens, store, metrics, logger, staticDir: config.staticDir, isAccepting: () => accepting, timeline }),
   );
   // Frames past the soft limit (MAX_FRAME_BYTES) are refused with 4413 by the connection; past this hard
   // cap, ws stops reading them at the socket (close 1009) so they are never buffered whole.

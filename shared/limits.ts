@@ -28,9 +28,13 @@ export const AWARENESS_RATE_BURST = 120;
  *  reconnect). Without a bound, one stalled reader would grow server memory without limit. */
 export const MAX_SEND_QUEUE_BYTES = 32 * 1024 * 1024;
 
-/** Ping cadence; a connection that has not answered the previous ping is terminated. The stock client
- *  itself reconnects after 30 s of silence, so 15 s keeps both sides in agreement. */
-export const HEARTBEAT_INTERVAL_MS = 15_000;
+/** Ping cadence; a connection that has not answered the previous ping is terminated, and its awareness
+ *  states go with it. A peer that vanished without closing (laptop lid, dead network) is therefore gone for
+ *  everyone within 10–20 s, well inside the stock client's own 30 s silence timeout and y-protocols' 30 s
+ *  awareness timeout. Not shorter: a pong queues behind a large frame the client is still uploading, and
+ *  a slow uplink must not be mistaken for a dead one. (Closed tabs and killed processes close the socket
+ *  and disappear at once; this only bounds the silent case.) */
+export const HEARTBEAT_INTERVAL_MS = 10_000;
 
 /** Log rows after which a document's update log is folded into a checkpoint. Loading replays the log,
  *  so this bounds load time; 500 small rows replay in a few milliseconds. */

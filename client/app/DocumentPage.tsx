@@ -1,5 +1,7 @@
 import { useEffect, type ReactNode } from 'react';
 import { DocumentEditor } from '../editor/DocumentEditor.js';
+import { OutlineLockBadge } from '../locks/OutlineLockBadge.js';
+import { useLockClient } from '../locks/useLockClient.js';
 import { markDocOpened } from '../home/recentDocs.js';
 import { Outline } from '../outline/Outline.js';
 import { FollowChip } from '../presence/FollowChip.js';
@@ -14,6 +16,10 @@ import { Banners } from './Banners.js';
 import { navigate } from './route.js';
 import { ShareButton } from './ShareButton.js';
 import { ConnectionStatus, SaveStatus } from './StatusIndicators.js';
+import { LiveSlot } from '../timeline/LiveSlot.js';
+import { TimelinePanel, TimelineToggle } from '../timeline/TimelinePanel.js';
+import { TimelinePreview } from '../timeline/TimelinePreview.js';
+import { useTimeline } from '../timeline/useTimeline.js';
 
 interface Props {
   docName: string;
@@ -46,27 +52,45 @@ export function DocumentPage({ docName, identity, tokens }: Props) {
 function DocumentView({ session, docName, identity, tokens }: { session: CollabSession; docName: string; identity: Identity; tokens: TokenManager }) {
   const snapshot = useSessionSnapshot(session);
   const presence = usePresence(session, tokens, identity);
+  const locks = useLockClient(session);
+  const timeline = useTimeline(session, tokens);
   // Refused for good (no access, too large): keep showing the text, but edits could never sync.
   const readOnly = snapshot.readOnlyReason !== null || snapshot.connection.kind === 'error';
   return (
     <>
-      <TopBar docName={docName} identity={identity} presence={<PresenceBar presence={presence} />}>
+      <TopBar docName={docName} identity={identity} presence={<PresenceBar presence={presence} />} timelineToggle={<TimelineToggle timeline={timeline} />}>
         <ConnectionStatus snapshot={snapshot} />
         <SaveStatus snapshot={snapshot} />
       </TopBar>
       <Banners snapshot={snapshot} />
       <div className="doc-layout">
-        <Outline presence={presence} />
+        <Outline presence={presence} renderSectionExtras={(sectionId) => <OutlineLockBadge locks={locks} sectionId={sectionId} />} />
         <div className="doc-layout__main">
-          <DocumentEditor key={session.docName} session={session} identity={identity} readOnly={readOnly} onEditor={presence.attachEditor} />
+          <LiveSlot hidden={timeline.selection !== null}>
+            <DocumentEditor key={session.docName} session={session} identity={identity} readOnly={readOnly} onEditor={presence.attachEditor} locks={locks} />
+          </LiveSlot>
+          <TimelinePreview timeline={timeline} />
         </div>
+        <TimelinePanel timeline={timeline} session={session} />
       </div>
       <FollowChip presence={presence} />
     </>
   );
 }
 
-function TopBar({ docName, identity, presence, children }: { docName: string; identity: Identity; presence?: ReactNode; children?: ReactNode }) {
+function TopBar({
+  docName,
+  identity,
+  presence,
+  timelineToggle,
+  children,
+}: {
+  docName: string;
+  identity: Identity;
+  presence?: ReactNode;
+  timelineToggle?: ReactNode;
+  children?: ReactNode;
+}) {
   return (
     <header className="topbar">
       <a
@@ -91,6 +115,7 @@ function TopBar({ docName, identity, presence, children }: { docName: string; id
       </div>
       <div className="topbar__status">{children}</div>
       <ShareButton />
+      {timelineToggle}
       <SettingsButton identity={identity} />
     </header>
   );

@@ -5,6 +5,9 @@ import { EditorContent, useEditor } from '@tiptap/react';
 import { useEffect, useMemo } from 'react';
 import { DOCUMENT_FRAGMENT, documentExtensions } from '../../shared/editor/extensions.js';
 import type { Identity } from '../identity/identity.js';
+import type { LockClient } from '../locks/lockClient.js';
+import { LockToast } from '../locks/LockToast.js';
+import { SectionLocks } from '../locks/sectionLocksExtension.js';
 import { PresenceCaret } from '../presence/presenceCaret.js';
 import type { CollabSession } from '../session/CollabSession.js';
 import { CaretActivity } from './caretActivity.js';
@@ -17,9 +20,11 @@ interface Props {
   readOnly: boolean;
   /** Told about the editor once it exists (and null when it goes), for features beside it (presence, outline). */
   onEditor?: (editor: Editor | null) => void;
+  /** Section locks (client/locks): enforced in the editor, with controls on headings. */
+  locks?: LockClient;
 }
 
-export function DocumentEditor({ session, identity, readOnly, onEditor }: Props) {
+export function DocumentEditor({ session, identity, readOnly, onEditor, locks }: Props) {
   const carets = useMemo(() => new CaretActivity(session.provider.awareness), [session]);
   useEffect(() => {
     carets.start();
@@ -40,6 +45,7 @@ export function DocumentEditor({ session, identity, readOnly, onEditor }: Props)
         }),
         Placeholder.configure({ placeholder: 'Start writing… Type # for a heading, - for a list.' }),
         LinkShortcut,
+        SectionLocks.configure({ client: locks ?? null, fragment: session.doc.getXmlFragment(DOCUMENT_FRAGMENT) }),
       ],
       editorProps: {
         attributes: { 'data-testid': 'editor', 'aria-label': 'Document', spellcheck: 'true' },
@@ -71,6 +77,7 @@ export function DocumentEditor({ session, identity, readOnly, onEditor }: Props)
       <Toolbar editor={editor} disabled={readOnly} />
       <main className="page">
         <EditorContent editor={editor} className="page__editor" />
+        {locks && <LockToast locks={locks} />}
       </main>
     </>
   );

@@ -74,6 +74,7 @@ function Avatar({ person, section, following, onClick }: { person: Person; secti
         data-user-id={person.userId}
         data-name={person.name}
         data-status={person.status}
+        data-typing={person.typing}
         data-section-id={person.sectionId ?? ''}
         aria-label={label}
         aria-pressed={following}
@@ -87,7 +88,8 @@ function Avatar({ person, section, following, onClick }: { person: Person; secti
         <strong className="presence__name">{person.name}</strong>
         <span className="presence__meta">
           <span className={`presence__dot presence__dot--${person.status} presence__dot--inline`} aria-hidden="true" />
-          {person.typing ? 'Typing…' : status}
+          {status}
+          {person.typing && ' · typing…'}
           {tabs > 1 && ` · ${tabs} tabs`}
         </span>
         {section && <span className="presence__meta">In {section}</span>}

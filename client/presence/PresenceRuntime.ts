@@ -43,6 +43,8 @@ export class PresenceRuntime {
   private sectionsTimer: ReturnType<typeof setTimeout> | null = null;
   private snapshot: PresenceSnapshot;
   private started = false;
+  /** Until this tab has been in the text, its selection is just the document start, not where it works. */
+  private hasFocused = false;
 
   constructor(
     private readonly awareness: Awareness,
@@ -80,12 +82,15 @@ export class PresenceRuntime {
   attachEditor = (editor: Editor | null): void => {
     if (editor === this.editor) return;
     this.editor?.off('transaction', this.onTransaction);
+    this.editor?.off('focus', this.onFocus);
     if (this.sectionsTimer) clearTimeout(this.sectionsTimer);
     this.sectionsTimer = null;
     this.editor = editor;
     this.sectionsDoc = null;
     if (editor) {
       editor.on('transaction', this.onTransaction);
+      editor.on('focus', this.onFocus);
+      this.hasFocused = editor.isFocused;
       this.refreshSections();
     }
     this.emit();
@@ -142,6 +147,12 @@ export class PresenceRuntime {
     }
   };
 
+  private onFocus = (): void => {
+    if (this.hasFocused) return;
+    this.hasFocused = true;
+    this.refreshSections();
+  };
+
   private refreshPeople(changed: number[]): void {
     const people = rosterOf(this.awareness.getStates(), { clientId: this.awareness.clientID, userId: this.myUserId });
     this.followMode.update(people, changed);
@@ -168,7 +179,7 @@ export class PresenceRuntime {
       }
     }
     const blockIndex = Math.min(doc.resolve(Math.min(selection.head, doc.content.size)).index(0), doc.childCount - 1);
-    const sectionId = innermostSectionAt(this.sections, blockIndex)?.id ?? null;
+    const sectionId = this.hasFocused ? (innermostSectionAt(this.sections, blockIndex)?.id ?? null) : null;
     if (sectionId !== this.mySectionId) {
       this.mySectionId = sectionId;
       this.local.setSection(sectionId);

@@ -7,6 +7,7 @@
  * only when its value changes: a keystroke costs nothing here beyond the caret plugin's own update
  * (typing flips once per burst, the section once per section change, status rarely).
  */
+import * as time from 'lib0/time';
 import type { Awareness } from 'y-protocols/awareness';
 import { PRESENCE_VERSION, type PresenceStatus, type PublishedPresence } from '../../shared/presence/schema.js';
 import { ActivityTracker, TYPING_QUIET_MS } from '../../shared/presence/status.js';
@@ -15,6 +16,12 @@ export interface LocalIdentity {
   name: string;
   color: string;
 }
+
+/** y-protocols renews a state every 15 s from a timer and peers drop a state after 30 s without one. Chrome
+ *  runs timers of a tab hidden for 5 minutes only once a minute, so an away tab would blink out of everyone's
+ *  presence. Incoming messages still run promptly there, so any awareness traffic renews our state once it
+ *  is this old (the server's own entry is renewed every 15 s, so there is traffic). */
+const RENEW_AFTER_MS = 12_000;
 
 /** Input that counts as activity. Not `scroll`: follow mode scrolls the page on the person's behalf. */
 const ACTIVITY_EVENTS = ['keydown', 'pointerdown', 'pointermove', 'wheel', 'touchstart'] as const;
@@ -26,6 +33,7 @@ export class LocalPresence {
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
   private tracker: ActivityTracker | null = null;
   private patchQueued = false;
+  private renewing = false;
 
   constructor(
     private readonly awareness: Awareness,
@@ -38,6 +46,7 @@ export class LocalPresence {
     for (const type of ACTIVITY_EVENTS) window.addEventListener(type, this.onInput, { capture: true, passive: true });
     document.addEventListener('visibilitychange', this.onVisibility);
     this.awareness.on('change', this.onAwarenessChange);
+    this.awareness.on('update', this.renewIfStale);
     this.publish();
   }
 
@@ -48,6 +57,7 @@ export class LocalPresence {
     for (const type of ACTIVITY_EVENTS) window.removeEventListener(type, this.onInput, { capture: true });
     document.removeEventListener('visibilitychange', this.onVisibility);
     this.awareness.off('change', this.onAwarenessChange);
+    this.awareness.off('update', this.renewIfStale);
     if (this.typingTimer) clearTimeout(this.typingTimer);
     this.typingTimer = null;
   }
@@ -104,6 +114,19 @@ export class LocalPresence {
       this.patchQueued = false;
       this.publish();
     });
+  };
+
+  private renewIfStale = (): void => {
+    const state = this.awareness.getLocalState();
+    const meta = this.awareness.meta.get(this.awareness.clientID);
+    // The same clock y-protocols stamps `lastUpdated` with.
+    if (this.renewing || state === null || !meta || time.getUnixTime() - meta.lastUpdated < RENEW_AFTER_MS) return;
+    this.renewing = true;
+    try {
+      this.awareness.setLocalState(state);
+    } finally {
+      this.renewing = false;
+    }
   };
 
   private desired(): PublishedPresence | null {

@@ -16,6 +16,8 @@ export interface RouteDeps {
   logger: Logger;
   staticDir: string | null;
   isAccepting(): boolean;
+  /** The timeline API (server/http/timelineRoutes.ts): resolves true when it answered the request. */
+  timeline?(request: IncomingMessage, response: ServerResponse): Promise<boolean>;
 }
 
 export function createRequestHandler(deps: RouteDeps) {
@@ -53,6 +55,7 @@ async function handle(pathname: string, request: IncomingMessage, response: Serv
     deps.metrics.inc('tandem_sessions_minted_total', 'Guest tokens minted');
     return sendJson(response, 200, await deps.tokens.mintGuest(parsed.value));
   }
+  if (deps.timeline && (await deps.timeline(request, response))) return;
   if (pathname.startsWith('/api/')) return sendJson(response, 404, { error: 'no such endpoint' });
   serveStatic(deps.staticDir, request, response);
 }

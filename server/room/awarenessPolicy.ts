@@ -5,10 +5,17 @@
  * with the identity from the connection's token so nobody can pose as someone else.
  */
 import type { Identity } from '../../shared/auth.js';
+import { isAdmissibleAwarenessState } from '../../shared/presence/schema.js';
 import type { AwarenessEntry } from '../../shared/protocol/awarenessWire.js';
 
-/** A tab has one Y.Doc (one clientID); a few more cover reloads within one socket's life. */
-export const MAX_CLIENT_IDS_PER_CONNECTION = 4;
+/**
+ * One: a y-websocket connection carries one Y.Doc, so one clientID, and a stock provider sends its own
+ * state first when its socket opens. Allowing more let a tab claim a sibling tab's clientID: tabs of one
+ * browser relay each other's states over BroadcastChannel, and such a relay can reach the server before the
+ * sibling's own socket is open. The relaying connection then owned the sibling's state, the sibling's own
+ * updates were refused, and when the sibling closed its state stayed (until the 30 s awareness timeout).
+ */
+export const MAX_CLIENT_IDS_PER_CONNECTION = 1;
 
 export interface AwarenessAdmission {
   accepted: AwarenessEntry[];
@@ -22,6 +29,7 @@ export function admitAwarenessEntries(
   connection: { id: number; identity: Identity; ownedCount: number },
   ownerOf: (clientId: number) => number | undefined,
   knownClock: (clientId: number) => number | undefined,
+  hasState: (clientId: number) => boolean,
   serverClientId: number,
 ): AwarenessAdmission {
   const accepted: AwarenessEntry[] = [];
@@ -33,11 +41,27 @@ export function admitAwarenessEntries(
     // already has (y-protocols would ignore it); dropping it here also keeps a relay of a departed user's
     // state from claiming that user's clientID.
     const clock = knownClock(entry.clientId);
-    // The same rule y-protocols applies: newer clock, or a removal at the same clock.
-    if (clock !== undefined && !(entry.clock > clock || (entry.clock === clock && entry.state === null))) continue;
     const owner = ownerOf(entry.clientId);
+    let publishedClock = entry.clock;
+    // The same rule y-protocols applies: newer clock, or a removal at the same clock.
+    if (clock !== undefined && !(entry.clock > clock || (entry.clock === clock && entry.state === null))) {
+      // One exception: a client back after a disconnect re-sends its unchanged state at a clock every replica
+      // has already seen (and dropped with its departure), so each would ignore it until the next 15 s
+      // renewal. When a connection that owns no clientID yet claims an id that has no state, it is that
+      // client returning (a stock provider announces its own state first on open; a relay can only come
+      // after), so its state is republished one clock later, which every replica accepts.
+      const returning = entry.state !== null && owner === undefined && owned === 0 && !hasState(entry.clientId);
+      if (!returning) continue;
+      publishedClock = clock + 1;
+    }
     const mine = owner === connection.id;
     if (entry.clientId === serverClientId || (owner !== undefined && !mine)) {
+      refused++;
+      continue;
+    }
+    const state = entry.state === null ? null : stampIdentity(entry.state, connection.identity);
+    // A state that declares the presence schema must decode as one, so every tab can trust what it reads.
+    if (state !== null && !isAdmissibleAwarenessState(state)) {
       refused++;
       continue;
     }
@@ -50,7 +74,7 @@ export function admitAwarenessEntries(
       owned++;
       claimed.push(entry.clientId);
     }
-    accepted.push({ ...entry, state: entry.state === null ? null : stampIdentity(entry.state, connection.identity) });
+    accepted.push({ ...entry, clock: publishedClock, state });
   }
   return { accepted, claimed, refused };
 }

@@ -18,7 +18,7 @@ import * as Y from 'yjs';
 import { CloseCode } from '../../shared/protocol/closeCodes.js';
 import { encodeAwarenessUpdate as encodeEntries, decodeAwarenessUpdate } from '../../shared/protocol/awarenessWire.js';
 import { assertNever, encodeTandemMessage, MessageType } from '../../shared/protocol/messages.js';
-import { COMPACT_AFTER_ROWS, MAX_DOCUMENT_BYTES } from '../../shared/limits.js';
+import { AWARENESS_RATE_BURST, AWARENESS_RATE_PER_SECOND, COMPACT_AFTER_ROWS, MAX_DOCUMENT_BYTES } from '../../shared/limits.js';
 import { errorFields, type Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { AutoSnapshots, type ExactState } from '../history/autoSnapshots.js';
@@ -27,6 +27,7 @@ import { DEFAULT_HISTORY_SETTINGS, type HistorySettings } from '../history/setti
 import { EventKind, type DocumentStore, type EventMeta, type LogRow } from '../storage/types.js';
 import { RoomLocks, withoutLockTable } from '../locks/roomLocks.js';
 import { admitAwarenessEntries } from './awarenessPolicy.js';
+import { RateLimiter } from '../transport/rateLimiter.js';
 import type { InboundMessage } from './decodeFrame.js';
 import { isUpdateOrigin, type RoomPeer, SERVER_ORIGIN, STORAGE_ORIGIN, type UpdateOrigin } from './peer.js';
 
@@ -72,6 +73,8 @@ export class Room {
   /** Messages that arrived while loading, replayed in order once live. */
   private queued: Array<{ peer: RoomPeer; message: InboundMessage }> = [];
   private readonly awarenessOwners = new Map<number, RoomPeer>();
+  /** Each peer's awareness rate budget, charged only for changes to its own state (see applyPeerAwareness). */
+  private readonly awarenessBudgets = new WeakMap<RoomPeer, RateLimiter>();
   /** Section locks: arbitration over awareness, the published table, and the revert of foreign edits. */
   readonly locks: RoomLocks;
   private pending: PendingUpdate[] = [];
@@ -98,6 +101,7 @@ export class Room {
     this.awareness.setLocalState(null);
     // Lock reverts use SERVER_ORIGIN: persisted and broadcast to everyone, the sender included.
     this.locks = new RoomLocks({ docName: name, doc: this.doc, awareness: this.awareness, revertOrigin: SERVER_ORIGIN, metrics: deps.metrics, logger: deps.logger });
+    this.locks.onViolation((violation) => this.attributeRevert(violation.userId, violation.sectionId));
     this.snapshots = new AutoSnapshots({
       docName: name,
       store: deps.store,
@@ -239,11 +243,6 @@ export class Room {
     if (this.state.kind !== 'live') throw new Error(`room "${this.name}" failed while storing a server change`);
   }
 
-  /** The last stored seq, or null while updates are waiting to be stored. */
-  get storedSeq(): number | null {
-    return this.pending.length === 0 && this.flushing === null ? this.nextSeq - 1 : null;
-  }
-
   destroy(): void {
     this.snapshots.dispose();
     this.txStats.dispose();
@@ -304,13 +303,30 @@ export class Room {
       { id: peer.id, identity: peer.identity, ownedCount },
       (clientId) => this.awarenessOwners.get(clientId)?.id,
       (clientId) => this.awareness.meta.get(clientId)?.clock,
+      (clientId) => this.awareness.getStates().has(clientId),
       this.doc.clientID,
     );
     if (admission.refused > 0) {
       this.deps.metrics.inc('tandem_awareness_refused_total', 'Awareness entries refused (spoofing or abuse)', admission.refused);
     }
+    // Stock clients relay every state they receive back to the server; the policy drops those relays, so
+    // only a change to the peer's own state costs awareness budget (otherwise a few people typing at once
+    // would get everyone else in the room rate-limited). Relays still count against the message rate.
+    if (admission.accepted.length > 0 && !this.awarenessBudget(peer).take()) {
+      peer.close(CloseCode.rateLimited, 'too many awareness updates');
+      return;
+    }
     for (const clientId of admission.claimed) this.awarenessOwners.set(clientId, peer);
     if (admission.accepted.length > 0) applyAwarenessUpdate(this.awareness, encodeEntries(admission.accepted.map(withoutLockTable)), peer.origin);
+  }
+
+  private awarenessBudget(peer: RoomPeer): RateLimiter {
+    let budget = this.awarenessBudgets.get(peer);
+    if (!budget) {
+      budget = new RateLimiter(AWARENESS_RATE_PER_SECOND, AWARENESS_RATE_BURST);
+      this.awarenessBudgets.set(peer, budget);
+    }
+    return budget;
   }
 
   private async acknowledgeFlush(peer: RoomPeer, nonce: number): Promise<void> {
@@ -365,7 +381,7 @@ export class Room {
         this.deps.metrics.inc('tandem_updates_persisted_total', 'Updates appended to the durable log', rows.length);
         this.deps.metrics.inc('tandem_persisted_bytes_total', 'Bytes appended to the durable log', bytes);
         for (const item of batch) this.broadcastUpdate(item);
-        this.snapshots.noteAppended(rows.length);
+        this.snapshots.noteAppended(rows.length, bytes);
         if (this.rowsSinceCheckpoint >= COMPACT_AFTER_ROWS) void this.compact();
       })
       .catch((error: unknown) => this.fail(error))
@@ -373,6 +389,21 @@ export class Room {
         this.flushing = null;
       });
     return this.flushing;
+  }
+
+  /**
+   * A lock revert is queued as a server change without a user; name the person whose edit it undid (their
+   * own row, queued just before it in the same turn, carries their display name) and the section.
+   */
+  private attributeRevert(userId: string, sectionId: string): void {
+    const recent = [...this.pending].reverse();
+    const revert = recent.find((item) => item.meta.kind === EventKind.revert && (item.userId === null || item.userId === userId));
+    if (!revert) return;
+    const edit = recent.find((item) => item.userId === userId && item.meta.kind === EventKind.edit);
+    revert.userId = userId;
+    revert.meta.userName = edit?.meta.userName ?? revert.meta.userName;
+    revert.meta.userColor = edit?.meta.userColor ?? revert.meta.userColor;
+    if (!revert.meta.sections.includes(sectionId)) revert.meta.sections.push(sectionId);
   }
 
   /** The exact state at the last stored row; null while updates are pending (the doc holds more). */
@@ -385,9 +416,10 @@ export class Room {
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, MessageType.sync);
     syncProtocol.writeUpdate(encoder, item.update);
-    const message = encoding.toUint8Array(encoder);
-    const source = item.origin.kind === 'peer' ? item.origin.peer : null;
-    for (const peer of this.peers) if (peer !== source) peer.send(message);
+    // Sent to the sender too, as the stock server does. The update Yjs emits for one transaction also carries
+    // any structs from others that were pending until this one completed them, and the sender may not have
+    // those (found by the convergence suite, seed 153). To the sender the rest is a no-op.
+    this.broadcast(encoding.toUint8Array(encoder));
   }
 
   private broadcast(message: Uint8Array): void {

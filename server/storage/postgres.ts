@@ -1,6 +1,6 @@
 /** PostgreSQL storage (DATABASE_URL): the shared store when several instances serve the same documents. */
 import pg from 'pg';
-import { decodeEventMeta, encodeEventMeta } from './eventMetaCodec.js';
+import { authorsOf, decodeEventMeta, encodeEventMeta, withAuthor } from './eventMetaCodec.js';
 import type { Checkpoint, DocumentStore, EventRow, LogRow, NewSnapshot, SnapshotInfo, SnapshotKind, StoredDocument } from './types.js';
 
 const SCHEMA = `
@@ -37,6 +37,14 @@ const SCHEMA = `
     created_at BIGINT NOT NULL
   );
   CREATE INDEX IF NOT EXISTS tandem_snapshots_doc_seq ON tandem_snapshots (doc, seq);
+  CREATE TABLE IF NOT EXISTS tandem_authors (
+    doc TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    color TEXT,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (doc, user_id)
+  );
 `;
 
 interface SnapshotRow {
@@ -129,6 +137,14 @@ export async function openPostgresStore(connectionString: string): Promise<Docum
             encodeEventMeta(row.meta),
           ]);
         }
+        for (const author of authorsOf(rows)) {
+          await tx.query(
+            `INSERT INTO tandem_authors (doc, user_id, name, color, updated_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (doc, user_id) DO UPDATE SET name = EXCLUDED.name, color = EXCLUDED.color, updated_at = EXCLUDED.updated_at
+             WHERE tandem_authors.name IS DISTINCT FROM EXCLUDED.name OR tandem_authors.color IS DISTINCT FROM EXCLUDED.color`,
+            [docName, author.userId, author.name, author.color, author.at],
+          );
+        }
         const at = rows[rows.length - 1]?.createdAt ?? Date.now();
         await tx.query(
           `INSERT INTO tandem_documents (name, created_at, updated_at) VALUES ($1, $2, $2)
@@ -162,9 +178,18 @@ export async function openPostgresStore(connectionString: string): Promise<Docum
         }
       });
     },
+    async readUpdates(docName, afterSeq, uptoSeq) {
+      const result = await pool.query<{ seq: string; data: Buffer }>(
+        'SELECT seq, data FROM tandem_updates WHERE doc = $1 AND seq > $2 AND seq <= $3 ORDER BY seq',
+        [docName, afterSeq, uptoSeq],
+      );
+      return result.rows.map((row) => ({ seq: Number(row.seq), update: row.data }));
+    },
     async readRows(docName, afterSeq, uptoSeq): Promise<LogRow[]> {
-      const result = await pool.query<{ seq: string; data: Buffer; user_id: string | null; created_at: string; meta: string | null }>(
-        'SELECT seq, data, user_id, created_at, meta FROM tandem_updates WHERE doc = $1 AND seq > $2 AND seq <= $3 ORDER BY seq',
+      const result = await pool.query<{ seq: string; data: Buffer; user_id: string | null; created_at: string; meta: string | null; name: string | null; color: string | null }>(
+        `SELECT u.seq, u.data, u.user_id, u.created_at, u.meta, a.name, a.color FROM tandem_updates u
+         LEFT JOIN tandem_authors a ON a.doc = u.doc AND a.user_id = u.user_id
+         WHERE u.doc = $1 AND u.seq > $2 AND u.seq <= $3 ORDER BY u.seq`,
         [docName, afterSeq, uptoSeq],
       );
       return result.rows.map((row) => ({
@@ -172,13 +197,14 @@ export async function openPostgresStore(connectionString: string): Promise<Docum
         update: new Uint8Array(row.data),
         userId: row.user_id,
         createdAt: Number(row.created_at),
-        meta: decodeEventMeta(row.meta),
+        meta: withAuthor(decodeEventMeta(row.meta), row),
       }));
     },
     async listEvents(docName, beforeSeq, limit): Promise<EventRow[]> {
-      const result = await pool.query<{ seq: string; user_id: string | null; created_at: string; bytes: number; meta: string | null }>(
-        `SELECT seq, user_id, created_at, octet_length(data) AS bytes, meta FROM tandem_updates
-         WHERE doc = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
+      const result = await pool.query<{ seq: string; user_id: string | null; created_at: string; bytes: number; meta: string | null; name: string | null; color: string | null }>(
+        `SELECT u.seq, u.user_id, u.created_at, octet_length(u.data) AS bytes, u.meta, a.name, a.color FROM tandem_updates u
+         LEFT JOIN tandem_authors a ON a.doc = u.doc AND a.user_id = u.user_id
+         WHERE u.doc = $1 AND u.seq < $2 ORDER BY u.seq DESC LIMIT $3`,
         [docName, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit],
       );
       return result.rows.map((row) => ({
@@ -186,7 +212,7 @@ export async function openPostgresStore(connectionString: string): Promise<Docum
         userId: row.user_id,
         createdAt: Number(row.created_at),
         bytes: Number(row.bytes),
-        meta: decodeEventMeta(row.meta),
+        meta: withAuthor(decodeEventMeta(row.meta), row),
       }));
     },
     async logBounds(docName) {

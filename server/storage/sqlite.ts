@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { decodeEventMeta, encodeEventMeta } from './eventMetaCodec.js';
+import { authorsOf, decodeEventMeta, encodeEventMeta, withAuthor } from './eventMetaCodec.js';
 import type { Checkpoint, DocumentStore, EventRow, LogRow, NewSnapshot, SnapshotInfo, SnapshotKind, StoredDocument } from './types.js';
 
 const SCHEMA = `
@@ -37,6 +37,14 @@ const SCHEMA = `
     created_at INTEGER NOT NULL
   );
   CREATE INDEX IF NOT EXISTS snapshots_doc_seq ON snapshots (doc, seq);
+  CREATE TABLE IF NOT EXISTS authors (
+    doc TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    color TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (doc, user_id)
+  ) WITHOUT ROWID;
 `;
 
 /** Timeline columns added to `updates` after the first release; added in place on older files. */
@@ -88,12 +96,25 @@ export function openSqliteStore(dataDir: string, fileName = 'tandem.sqlite'): Do
   const selectRows = db.prepare<[string, number], { seq: number; data: Buffer; user_id: string | null; created_at: number }>(
     'SELECT seq, data, user_id, created_at FROM updates WHERE doc = ? AND seq > ? ORDER BY seq',
   );
-  const selectRange = db.prepare<[string, number, number], { seq: number; data: Buffer; user_id: string | null; created_at: number; meta: string | null }>(
-    'SELECT seq, data, user_id, created_at, meta FROM updates WHERE doc = ? AND seq > ? AND seq <= ? ORDER BY seq',
+  const selectUpdates = db.prepare<[string, number, number], { seq: number; data: Buffer }>(
+    'SELECT seq, data FROM updates WHERE doc = ? AND seq > ? AND seq <= ? ORDER BY seq',
   );
-  type EventDbRow = { seq: number; user_id: string | null; created_at: number; bytes: number; meta: string | null };
+  type AuthorColumns = { name: string | null; color: string | null };
+  const selectRange = db.prepare<[string, number, number], { seq: number; data: Buffer; user_id: string | null; created_at: number; meta: string | null } & AuthorColumns>(
+    `SELECT u.seq, u.data, u.user_id, u.created_at, u.meta, a.name, a.color FROM updates u
+     LEFT JOIN authors a ON a.doc = u.doc AND a.user_id = u.user_id
+     WHERE u.doc = ? AND u.seq > ? AND u.seq <= ? ORDER BY u.seq`,
+  );
+  type EventDbRow = { seq: number; user_id: string | null; created_at: number; bytes: number; meta: string | null } & AuthorColumns;
   const selectEvents = db.prepare<[string, number, number], EventDbRow>(
-    'SELECT seq, user_id, created_at, length(data) AS bytes, meta FROM updates WHERE doc = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+    `SELECT u.seq, u.user_id, u.created_at, length(u.data) AS bytes, u.meta, a.name, a.color FROM updates u
+     LEFT JOIN authors a ON a.doc = u.doc AND a.user_id = u.user_id
+     WHERE u.doc = ? AND u.seq < ? ORDER BY u.seq DESC LIMIT ?`,
+  );
+  const upsertAuthor = db.prepare(
+    `INSERT INTO authors (doc, user_id, name, color, updated_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT(doc, user_id) DO UPDATE SET name = excluded.name, color = excluded.color, updated_at = excluded.updated_at
+     WHERE authors.name IS NOT excluded.name OR authors.color IS NOT excluded.color`,
   );
   const selectBounds = db.prepare<[string], { latest: number | null; oldest: number | null }>(
     'SELECT max(seq) AS latest, min(seq) AS oldest FROM updates WHERE doc = ?',
@@ -128,6 +149,7 @@ export function openSqliteStore(dataDir: string, fileName = 'tandem.sqlite'): Do
 
   const appendTx = db.transaction((docName: string, rows: readonly LogRow[]) => {
     for (const row of rows) insertRow.run(docName, row.seq, row.update, row.userId, row.createdAt, encodeEventMeta(row.meta));
+    for (const author of authorsOf(rows)) upsertAuthor.run(docName, author.userId, author.name, author.color, author.at);
     const last = rows[rows.length - 1];
     if (last) touchDocument.run(docName, last.createdAt, last.createdAt);
   });
@@ -163,13 +185,17 @@ export function openSqliteStore(dataDir: string, fileName = 'tandem.sqlite'): Do
     async compact(docName, checkpoint, options = {}) {
       compactTx(docName, checkpoint, options.pruneBefore);
     },
+    async readUpdates(docName, afterSeq, uptoSeq) {
+      // A Buffer is a Uint8Array: handed over without copying.
+      return selectUpdates.all(docName, afterSeq, uptoSeq).map((row) => ({ seq: row.seq, update: row.data }));
+    },
     async readRows(docName, afterSeq, uptoSeq) {
       return selectRange.all(docName, afterSeq, uptoSeq).map((row) => ({
         seq: row.seq,
         update: new Uint8Array(row.data),
         userId: row.user_id,
         createdAt: row.created_at,
-        meta: decodeEventMeta(row.meta),
+        meta: withAuthor(decodeEventMeta(row.meta), row),
       }));
     },
     async listEvents(docName, beforeSeq, limit): Promise<EventRow[]> {
@@ -178,7 +204,7 @@ export function openSqliteStore(dataDir: string, fileName = 'tandem.sqlite'): Do
         userId: row.user_id,
         createdAt: row.created_at,
         bytes: row.bytes,
-        meta: decodeEventMeta(row.meta),
+        meta: withAuthor(decodeEventMeta(row.meta), row),
       }));
     },
     async logBounds(docName) {

@@ -1,5 +1,5 @@
 /**
- * One WebSocket connection as a room peer: enforces frame size, message and awareness rates, the send
+ * One WebSocket connection as a room peer: enforces frame size, message rate, awareness size, the send
  * queue bound and the heartbeat, then hands decoded messages to its room. Every refusal closes with a
  * code from the shared table; nothing here can affect another connection.
  */
@@ -7,8 +7,6 @@ import type { WebSocket } from 'ws';
 import type { Identity } from '../../shared/auth.js';
 import { CloseCode, type TandemCloseCode } from '../../shared/protocol/closeCodes.js';
 import {
-  AWARENESS_RATE_BURST,
-  AWARENESS_RATE_PER_SECOND,
   MAX_AWARENESS_BYTES,
   MAX_FRAME_BYTES,
   MAX_SEND_QUEUE_BYTES,
@@ -33,7 +31,6 @@ export class Connection implements RoomPeer {
   private room: Room | null = null;
   private alive = true;
   private readonly messageRate = new RateLimiter(MESSAGE_RATE_PER_SECOND, MESSAGE_RATE_BURST);
-  private readonly awarenessRate = new RateLimiter(AWARENESS_RATE_PER_SECOND, AWARENESS_RATE_BURST);
 
   constructor(
     private readonly socket: WebSocket,
@@ -108,13 +105,11 @@ export class Connection implements RoomPeer {
       return;
     }
     const message = decoded.value;
+    // Awareness rate is charged by the room, which can tell a peer's own state changes from the relays
+    // stock clients send for everyone else's; here only the size is bounded.
     if (message.type === 'awareness') {
       if (message.update.length > MAX_AWARENESS_BYTES) {
         this.close(CloseCode.tooLarge, 'awareness too large');
-        return;
-      }
-      if (!this.awarenessRate.take()) {
-        this.close(CloseCode.rateLimited, 'too many awareness updates');
         return;
       }
     }

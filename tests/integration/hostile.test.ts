@@ -177,3 +177,21 @@ function awarenessFrame(update: Uint8Array): Uint8Array {
   encoding.writeVarUint8Array(encoder, update);
   return encoding.toUint8Array(encoder);
 }
+
+describe('H6 awareness across reconnects', () => {
+  it('shows a reconnecting client’s unchanged state again at once, not after its next renewal', async () => {
+    const srv = await server();
+    const alice = client(srv.url, 'rejoin', await guestToken(srv.url, 'Alice'));
+    const bob = client(srv.url, 'rejoin', await guestToken(srv.url, 'Bob'));
+    await Promise.all([waitSynced(alice), waitSynced(bob)]);
+    alice.provider.awareness.setLocalStateField('user', { name: 'Alice' });
+    const bobSeesAlice = (): boolean => bob.provider.awareness.getStates().has(alice.doc.clientID);
+    await waitUntil(bobSeesAlice, [[bob.provider.awareness, 'change']], 'bob sees alice');
+    alice.provider.disconnect();
+    await waitUntil(() => !bobSeesAlice(), [[bob.provider.awareness, 'change']], 'alice gone');
+    // Alice reconnects without touching her state: the provider re-sends it with the same clock.
+    alice.provider.connect();
+    // 5 s is far below the 15 s renewal that would otherwise be needed.
+    await waitUntil(bobSeesAlice, [[bob.provider.awareness, 'change']], 'alice back', 5_000);
+  });
+});

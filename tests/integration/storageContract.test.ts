@@ -69,7 +69,7 @@ for (const [kind, available, open] of implementations) {
       expect(rebuild(await s.load(name))).toBe('a');
     });
 
-    it('C4 compaction keeps the document and drops folded rows', async () => {
+    it('C4 compaction keeps the document; loading replays only rows after the checkpoint; history stays', async () => {
       const s = await store();
       const name = uniqueDocName('compact');
       const source = new Y.Doc();
@@ -82,6 +82,28 @@ for (const [kind, available, open] of implementations) {
       expect(loaded.checkpoint?.seq).toBe(3);
       expect(loaded.rows.map((r) => r.seq)).toEqual([4]);
       expect(rebuild(loaded)).toBe('1234');
+      // Without a retention cut-off, compaction destroys no history.
+      expect((await s.readRows(name, 0, 4)).map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+      expect(await s.logBounds(name)).toEqual({ latestSeq: 4, oldestRetainedSeq: 1 });
+    });
+
+    it('C4b compaction prunes only folded rows and automatic snapshots older than the retention cut-off', async () => {
+      const s = await store();
+      const name = uniqueDocName('prune');
+      const source = new Y.Doc();
+      await s.append(name, [1, 2, 3, 4].map((seq) => ({ seq, update: textUpdate(source, String(seq)), userId: null, createdAt: seq * 100 })));
+      const at2 = new Y.Doc();
+      for (const row of await s.readRows(name, 0, 2)) Y.applyUpdate(at2, row.update);
+      await s.saveSnapshot(name, { seq: 2, state: Y.encodeStateAsUpdate(at2), kind: 'auto', name: null, userId: null, userName: null, createdAt: 150 });
+      await s.saveSnapshot(name, { seq: 2, state: Y.encodeStateAsUpdate(at2), kind: 'named', name: 'kept', userId: 'u1', userName: 'Ada', createdAt: 150 });
+      const at3 = new Y.Doc();
+      for (const row of await s.readRows(name, 0, 3)) Y.applyUpdate(at3, row.update);
+      // Rows 1–2 are older than 250 and folded; row 3 is folded but recent; row 4 is not folded.
+      await s.compact(name, { seq: 3, state: Y.encodeStateAsUpdate(at3) }, { pruneBefore: 250 });
+      expect((await s.readRows(name, 0, 10)).map((r) => r.seq)).toEqual([3, 4]);
+      expect(await s.logBounds(name)).toEqual({ latestSeq: 4, oldestRetainedSeq: 3 });
+      expect((await s.listSnapshots(name, 10)).map((v) => [v.kind, v.name])).toEqual([['named', 'kept']]);
+      expect(rebuild(await s.load(name))).toBe('1234');
     });
 
     it('C5 refuses to move a checkpoint backwards', async () => {
@@ -102,6 +124,69 @@ for (const [kind, available, open] of implementations) {
       const names = (await s.listDocuments(50)).map((d) => d.name);
       expect(names.indexOf(newer)).toBeLessThan(names.indexOf(older));
       expect(names.indexOf(older)).toBeGreaterThanOrEqual(0);
+    });
+
+    it('C7 stores event metadata with each row and lists events newest first, paged by seq', async () => {
+      const s = await store();
+      const name = uniqueDocName('events');
+      const source = new Y.Doc();
+      const rows: LogRow[] = [1, 2, 3, 4, 5].map((seq) => ({
+        seq,
+        update: textUpdate(source, 'x'.repeat(seq)),
+        userId: seq === 5 ? null : 'u1',
+        createdAt: 1000 + seq,
+        meta:
+          seq === 5
+            ? { kind: 'restore', userName: 'Ada', userColor: '#e5484d', inserted: 3, deleted: 1, sections: [], restoredFrom: 2 }
+            : { kind: 'edit', userName: 'Ada', userColor: '#e5484d', inserted: seq, deleted: 0, sections: ['leading', 'h-1'] },
+      }));
+      rows.push({ seq: 6, update: textUpdate(source, 'y'), userId: 'u2', createdAt: 1006 });
+      await s.append(name, rows);
+      const page1 = await s.listEvents(name, null, 3);
+      expect(page1.map((e) => e.seq)).toEqual([6, 5, 4]);
+      // A row written without metadata reads as a plain edit.
+      expect(page1[0]?.meta).toMatchObject({ kind: 'edit', userName: null, inserted: 0, deleted: 0, sections: [] });
+      expect(page1[1]?.meta).toMatchObject({ kind: 'restore', restoredFrom: 2, inserted: 3, deleted: 1 });
+      expect(page1[2]).toMatchObject({ seq: 4, userId: 'u1', createdAt: 1004, meta: { userName: 'Ada', userColor: '#e5484d', inserted: 4, sections: ['leading', 'h-1'] } });
+      expect(page1[2]?.bytes).toBeGreaterThan(0);
+      expect((await s.listEvents(name, 4, 10)).map((e) => e.seq)).toEqual([3, 2, 1]);
+      expect((await s.readRows(name, 1, 3)).map((r) => [r.seq, r.meta?.inserted, r.meta?.userName])).toEqual([[2, 2, 'Ada'], [3, 3, 'Ada']]);
+      const updates = await s.readUpdates(name, 1, 3);
+      expect(updates.map((u) => u.seq)).toEqual([2, 3]);
+      expect(updates.map((u) => Array.from(u.update))).toEqual(rows.slice(1, 3).map((r) => Array.from(r.update)));
+      // Names are kept once per user: a rename shows on that user's earlier events too.
+      await s.append(name, [{ seq: 7, update: textUpdate(source, 'z'), userId: 'u1', createdAt: 1007, meta: { kind: 'edit', userName: 'Ada L.', userColor: '#0090ff', inserted: 1, deleted: 0, sections: [] } }]);
+      expect((await s.listEvents(name, 2, 1))[0]?.meta).toMatchObject({ userName: 'Ada L.', userColor: '#0090ff' });
+    });
+
+    it('C8 saves snapshots and finds the latest exact base at or before a point', async () => {
+      const s = await store();
+      const name = uniqueDocName('snapshots');
+      const source = new Y.Doc();
+      await s.append(name, [1, 2, 3, 4, 5, 6].map((seq) => ({ seq, update: textUpdate(source, String(seq)), userId: null, createdAt: seq })));
+      const stateAfter = async (seq: number): Promise<Uint8Array> => {
+        const doc = new Y.Doc();
+        for (const row of await s.readRows(name, 0, seq)) Y.applyUpdate(doc, row.update);
+        return Y.encodeStateAsUpdate(doc);
+      };
+      expect(await s.baseAtOrBefore(name, 6)).toBeNull();
+      const auto = await s.saveSnapshot(name, { seq: 2, state: await stateAfter(2), kind: 'auto', name: null, userId: null, userName: null, createdAt: 10 });
+      const named = await s.saveSnapshot(name, { seq: 4, state: await stateAfter(4), kind: 'named', name: 'Draft 2', userId: 'u1', userName: 'Ada', createdAt: 20 });
+      expect(named).toMatchObject({ seq: 4, kind: 'named', name: 'Draft 2', userId: 'u1', userName: 'Ada', createdAt: 20 });
+      expect(named.id).not.toBe(auto.id);
+      expect((await s.listSnapshots(name, 10)).map((v) => v.id)).toEqual([named.id, auto.id]);
+      const fetched = await s.getSnapshot(name, named.id);
+      expect(fetched?.name).toBe('Draft 2');
+      expect(fetched && rebuild({ checkpoint: { seq: 4, state: fetched.state }, rows: [] })).toBe('1234');
+      expect(await s.getSnapshot(uniqueDocName('other'), named.id)).toBeNull();
+      expect((await s.baseAtOrBefore(name, 3))?.seq).toBe(2);
+      expect((await s.baseAtOrBefore(name, 5))?.seq).toBe(4);
+      expect(await s.baseAtOrBefore(name, 1)).toBeNull();
+      // The checkpoint is a base too, when it is the latest at or before the point.
+      await s.compact(name, { seq: 5, state: await stateAfter(5) });
+      expect((await s.baseAtOrBefore(name, 6))?.seq).toBe(5);
+      expect((await s.baseAtOrBefore(name, 4))?.seq).toBe(4);
+      expect(await s.logBounds(uniqueDocName('unknown'))).toEqual({ latestSeq: 0, oldestRetainedSeq: null });
     });
   });
 }

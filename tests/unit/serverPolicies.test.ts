@@ -15,6 +15,7 @@ describe('awareness admission', () => {
       { id: 1, identity: ada, ownedCount: 0 },
       none,
       none,
+      () => false,
       999,
     );
     expect(result.claimed).toEqual([7]);
@@ -30,6 +31,7 @@ describe('awareness admission', () => {
       { id: 1, identity: ada, ownedCount: 0 },
       (clientId) => (clientId === 7 ? 2 : undefined),
       none,
+      () => false,
       999,
     );
     expect(result).toEqual({ accepted: [], claimed: [], refused: 3 });
@@ -40,13 +42,30 @@ describe('awareness admission', () => {
       { id: 1, identity: ada, ownedCount: 0 },
       none,
       () => 3,
+      () => true,
       999,
     );
     expect(result).toEqual({ accepted: [], claimed: [], refused: 0 });
   });
+  it('republishes a returning client’s unchanged state one clock later, so replicas that saw it leave accept it', () => {
+    const result = admitAwarenessEntries(
+      [{ clientId: 7, clock: 3, state: { x: 1 } }],
+      { id: 1, identity: ada, ownedCount: 0 },
+      none,
+      () => 3,
+      () => false,
+      999,
+    );
+    expect(result.claimed).toEqual([7]);
+    expect(result.accepted[0]?.clock).toBe(4);
+  });
+  it('does not let a connection that already owns an id reclaim a departed one with a relay', () => {
+    const result = admitAwarenessEntries([{ clientId: 7, clock: 3, state: { x: 1 } }], { id: 1, identity: ada, ownedCount: 1 }, none, () => 3, () => false, 999);
+    expect(result.accepted).toEqual([]);
+  });
   it('caps how many clientIDs one connection may own', () => {
     const entries = Array.from({ length: MAX_CLIENT_IDS_PER_CONNECTION + 2 }, (_, i) => ({ clientId: 100 + i, clock: 0, state: {} }));
-    const result = admitAwarenessEntries(entries, { id: 1, identity: ada, ownedCount: 0 }, none, none, 999);
+    const result = admitAwarenessEntries(entries, { id: 1, identity: ada, ownedCount: 0 }, none, none, () => false, 999);
     expect(result.claimed).toHaveLength(MAX_CLIENT_IDS_PER_CONNECTION);
     expect(result.refused).toBe(2);
   });

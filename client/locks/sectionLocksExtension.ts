@@ -1,0 +1,197 @@
+/**
+ * Section locks in the editor:
+ *  - a transaction filter refuses local changes that touch a section someone else holds (typing,
+ *    deletion, paste, drop, formatting, block changes, including ranges that only partly overlap it),
+ *    and lets y-sync transactions through (remote edits, and undo/redo, which undoGuard covers instead);
+ *  - `beforeinput` is refused there too, so the browser never changes the DOM behind ProseMirror's back;
+ *  - decorations: a lock button on every heading, a badge with the holder's name and colour on locked
+ *    sections, a Release control on your own, and a tint on sections held by others.
+ * Labels are drawn with CSS from data attributes, so they add no text to the document's DOM.
+ */
+import { Extension } from '@tiptap/core';
+import type { Node as ProseMirrorNode } from '@tiptap/pm/model';
+import { Plugin, PluginKey, type EditorState } from '@tiptap/pm/state';
+import { Decoration, DecorationSet } from '@tiptap/pm/view';
+import { ySyncPluginKey, yUndoPluginKey } from '@tiptap/y-tiptap';
+import type * as Y from 'yjs';
+import type { LockEntry } from '../../shared/locks/lockProtocol.js';
+import { isLockableSectionId } from '../../shared/locks/lockProtocol.js';
+import { lockedRanges, sectionRanges, touchedLock, transactionTouchesLock } from './lockedRanges.js';
+import type { LockClient } from './lockClient.js';
+import { guardUndoManager } from './undoGuard.js';
+import './locks.css';
+
+export interface SectionLocksOptions {
+  client: LockClient | null;
+  /** The Y.XmlFragment the editor is bound to (for guarding undo/redo). */
+  fragment: Y.XmlFragment | null;
+}
+
+const sectionLocksKey = new PluginKey<DecorationSet>('sectionLocks');
+/** Time-left labels are coarse (minutes), so a relabel every 15 s keeps them right. */
+const RELABEL_MS = 15_000;
+
+export const SectionLocks = Extension.create<SectionLocksOptions>({
+  name: 'sectionLocks',
+
+  addOptions() {
+    return { client: null, fragment: null };
+  },
+
+  addProseMirrorPlugins() {
+    const { client, fragment } = this.options;
+    if (!client) return [];
+    const refuse = (sectionId: string, lock: LockEntry): void => client.reportRefused({ sectionId, holder: lock });
+
+    return [
+      new Plugin<DecorationSet>({
+        key: sectionLocksKey,
+        state: {
+          init: (_config, state) => buildDecorations(state.doc, client),
+          apply: (tr, previous, _old, state) =>
+            tr.docChanged || tr.getMeta(sectionLocksKey) !== undefined ? buildDecorations(state.doc, client) : previous,
+        },
+        props: {
+          decorations: (state) => sectionLocksKey.getState(state),
+          handleDOMEvents: {
+            // Typing and native deletion change the DOM before ProseMirror sees a transaction.
+            beforeinput: (view, event) => {
+              const touched = touchedBySelection(view.state, client);
+              if (!touched) return false;
+              event.preventDefault();
+              refuse(touched.sectionId, touched.lock);
+              return true;
+            },
+          },
+        },
+        filterTransaction: (tr) => {
+          // Remote edits (and y-tiptap's undo/redo) arrive as y-sync transactions: never refuse those,
+          // or this replica would diverge from the document everyone else has.
+          if (!tr.docChanged || tr.getMeta(ySyncPluginKey) !== undefined) return true;
+          const touched = transactionTouchesLock(tr, client.heldByOthers());
+          if (!touched) return true;
+          refuse(touched.sectionId, touched.lock);
+          return false;
+        },
+        view: (view) => {
+          const redraw = (): void => {
+            if (!view.isDestroyed) view.dispatch(view.state.tr.setMeta(sectionLocksKey, true));
+          };
+          const unsubscribe = client.subscribe(redraw);
+          const timer = setInterval(redraw, RELABEL_MS);
+          guardUndo(view.state, fragment, client, refuse);
+          return {
+            update: (updated) => guardUndo(updated.state, fragment, client, refuse),
+            destroy: () => {
+              unsubscribe();
+              clearInterval(timer);
+            },
+          };
+        },
+      }),
+    ];
+  },
+});
+
+function guardUndo(state: EditorState, fragment: Y.XmlFragment | null, client: LockClient, refuse: (id: string, lock: LockEntry) => void): void {
+  const undoManager = (yUndoPluginKey.getState(state) as { undoManager?: Y.UndoManager } | undefined)?.undoManager;
+  if (!undoManager || !fragment) return;
+  guardUndoManager(
+    undoManager,
+    fragment,
+    () => new Set(client.heldByOthers().keys()),
+    (sectionId) => {
+      const lock = client.heldByOthers().get(sectionId);
+      if (lock) refuse(sectionId, lock);
+    },
+  );
+}
+
+function touchedBySelection(state: EditorState, client: LockClient): { sectionId: string; lock: LockEntry } | null {
+  const held = client.heldByOthers();
+  if (held.size === 0) return null;
+  const { from, to } = state.selection;
+  // A caret counts as an insertion point; a selection as the range it would replace.
+  return touchedLock(lockedRanges(state.doc, held), from, to);
+}
+
+function buildDecorations(doc: ProseMirrorNode, client: LockClient): DecorationSet {
+  const decorations: Decoration[] = [];
+  const now = Date.now();
+  for (const { section, from, to, headingPos, heading } of sectionRanges(doc)) {
+    if (!heading || !isLockableSectionId(section.id)) continue;
+    const ownership = client.ownership(section.id);
+    const pending = ownership.kind === 'free' && client.isRequested(section.id);
+    const key = `lock:${section.id}:${ownership.kind}:${pending}:${ownership.kind === 'free' ? '' : `${ownership.lock.userId}:${minutesLeft(ownership.lock, now)}`}`;
+    decorations.push(
+      // At the heading's start, floated to its end by CSS: a widget as a textblock's last child makes
+      // ProseMirror add a trailing <br> hack, which changes the heading's innerText.
+      Decoration.widget(headingPos + 1, () => lockControls(section.id, client, now), {
+        side: -1,
+        key,
+        ignoreSelection: true,
+        stopEvent: () => true,
+      }),
+    );
+    if (ownership.kind === 'free') continue;
+    const className = ownership.kind === 'theirs' ? 'section-locked section-locked--theirs' : 'section-locked section-locked--mine';
+    doc.nodesBetween(from, to, (node, pos) => {
+      decorations.push(Decoration.node(pos, pos + node.nodeSize, { class: className, style: `--lock-color: ${ownership.lock.color}` }));
+      return false;
+    });
+  }
+  return DecorationSet.create(doc, decorations);
+}
+
+function minutesLeft(lock: LockEntry, now: number): number {
+  return Math.max(1, Math.ceil((lock.expiresAt - now) / 60_000));
+}
+
+function lockControls(sectionId: string, client: LockClient, now: number): HTMLElement {
+  const wrapper = document.createElement('span');
+  wrapper.className = 'section-lock';
+  wrapper.contentEditable = 'false';
+  const ownership = client.ownership(sectionId);
+  if (ownership.kind === 'free') {
+    const pending = client.isRequested(sectionId);
+    wrapper.append(
+      button(pending ? 'Locking…' : 'Lock', pending ? 'Asking to lock this section' : 'Lock this section so only you can edit it', 'lock-button', sectionId, () =>
+        client.request(sectionId),
+      ),
+    );
+    if (pending) (wrapper.firstChild as HTMLButtonElement).disabled = true;
+    return wrapper;
+  }
+  const { lock } = ownership;
+  const badge = document.createElement('span');
+  badge.className = `section-lock__badge section-lock__badge--${ownership.kind}`;
+  badge.dataset.testid = 'lock-badge';
+  badge.dataset.sectionId = sectionId;
+  badge.style.setProperty('--lock-color', lock.color);
+  const label = ownership.kind === 'mine' ? 'Locked by you' : `Locked by ${lock.name} · ${minutesLeft(lock, now)} min left`;
+  badge.dataset.label = label;
+  badge.setAttribute('role', 'status');
+  badge.setAttribute('aria-label', label);
+  badge.title = ownership.kind === 'mine' ? 'Only you can edit this section until you release it.' : `${lock.name} is editing this section.`;
+  wrapper.append(badge);
+  if (ownership.kind === 'mine') wrapper.append(button('Release', 'Release your lock on this section', 'release-lock', sectionId, () => client.release(sectionId)));
+  return wrapper;
+}
+
+function button(label: string, description: string, testId: string, sectionId: string, onClick: () => void): HTMLButtonElement {
+  const element = document.createElement('button');
+  element.type = 'button';
+  element.className = 'section-lock__button';
+  element.dataset.testid = testId;
+  element.dataset.sectionId = sectionId;
+  element.dataset.label = label;
+  element.setAttribute('aria-label', description);
+  element.title = description;
+  // Keep the caret where it is: a mousedown inside the editor would move the selection.
+  element.addEventListener('mousedown', (event) => event.preventDefault());
+  element.addEventListener('click', (event) => {
+    event.preventDefault();
+    onClick();
+  });
+  return element;
+}

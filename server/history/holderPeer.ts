@@ -1,0 +1,20 @@
+/** A connection-less room member: keeps a room loaded while the server itself works on it (a restore). */
+import type { PeerOrigin, RoomPeer } from '../room/peer.js';
+
+/** Negative ids never collide with real connections, which count up from 1. */
+let nextHolderId = -1;
+
+export function createHolderPeer(): RoomPeer {
+  const peer: RoomPeer = {
+    id: nextHolderId--,
+    identity: { userId: 'tandem-server', name: 'Tandem', color: '#7c6f64', role: 'viewer', doc: '*' },
+    optedIn: false,
+    get origin(): PeerOrigin {
+      return origin;
+    },
+    send: () => undefined,
+    close: () => undefined,
+  };
+  const origin: PeerOrigin = Object.freeze({ kind: 'peer', peer });
+  return peer;
+}

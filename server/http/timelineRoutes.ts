@@ -1,0 +1,288 @@
+/** The timeline HTTP API (grammar in shared/timeline/api.ts): events, versions, state at a point, restore. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as Y from 'yjs';
+import { tokenAllowsDoc, type Identity } from '../../shared/auth.js';
+import { isValidDocName } from '../../shared/docName.js';
+import {
+  MAX_EVENTS_PAGE,
+  MAX_VERSION_NAME_LENGTH,
+  SEQ_HEADER,
+  TIMELINE_API_PREFIX,
+  type AttributionResponse,
+  type EventsResponse,
+  type RestoreResponse,
+  type TimelineError,
+  type TimelineEvent,
+  type TimelineVersion,
+  type VersionsResponse,
+} from '../../shared/timeline/api.js';
+import type { TokenService } from '../auth/tokens.js';
+import { attributeChanges } from '../history/attribution.js';
+import { stateAt } from '../history/reconstruct.js';
+import { applyRestore, fragmentToProseMirror, sectionsChangedByRestore } from '../history/restore.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { RoomRegistry } from '../room/registry.js';
+import type { Room } from '../room/room.js';
+import { EventKind, type DocumentStore, type EventRow, type SnapshotInfo } from '../storage/types.js';
+import { sendJson } from './staticFiles.js';
+
+/** A restore or version request is a number or a short name. */
+const MAX_BODY_BYTES = 4 * 1024;
+const DEFAULT_EVENTS_PAGE = 200;
+
+export interface TimelineDeps {
+  store: DocumentStore;
+  tokens: TokenService;
+  rooms: RoomRegistry;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+type Handler = (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
+
+/** Returns a handler that answers timeline routes and resolves false for any other path. */
+export function createTimelineHandler(deps: TimelineDeps): Handler {
+  return async (request, response) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (!url.pathname.startsWith(TIMELINE_API_PREFIX)) return false;
+    const [rawDoc, resource, ...rest] = url.pathname.slice(TIMELINE_API_PREFIX.length).split('/');
+    if (rawDoc === undefined || resource === undefined || rest.length > 0) return false;
+    let docName: string;
+    try {
+      docName = decodeURIComponent(rawDoc);
+    } catch {
+      return fail(response, 400, 'bad document name');
+    }
+    if (!isValidDocName(docName)) return fail(response, 400, 'bad document name');
+
+    const auth = await authenticate(deps.tokens, request, docName);
+    if (!auth.ok) return fail(response, auth.status, auth.error);
+    const { identity } = auth;
+    const method = request.method ?? 'GET';
+    const route = `${method} ${resource}`;
+    deps.metrics.inc('tandem_timeline_requests_total', 'Timeline API requests', 1, { route });
+    switch (route) {
+      case 'GET events':
+        return listEvents(deps, docName, url, response);
+      case 'GET versions':
+        return listVersions(deps, docName, response);
+      case 'POST versions':
+        if (identity.role !== 'editor') return fail(response, 403, 'viewers cannot name versions');
+        return nameVersion(deps, docName, identity, request, response);
+      case 'GET state':
+        return sendState(deps, docName, url, response);
+      case 'GET attribution':
+        return sendAttribution(deps, docName, url, response);
+      case 'POST restore':
+        if (identity.role !== 'editor') return fail(response, 403, 'viewers cannot restore');
+        return restore(deps, docName, identity, request, response);
+      default:
+        return fail(response, ['events', 'versions', 'state', 'attribution', 'restore'].includes(resource) ? 405 : 404, 'no such endpoint');
+    }
+  };
+}
+
+type AuthResult = { ok: true; identity: Identity } | { ok: false; status: 401 | 403; error: string };
+
+async function authenticate(tokens: TokenService, request: IncomingMessage, docName: string): Promise<AuthResult> {
+  const header = request.headers.authorization ?? '';
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  const verified = await tokens.verify(match?.[1] ?? null);
+  if (!verified.ok) return { ok: false, status: 401, error: verified.reason === 'expired' ? 'token expired' : 'token required' };
+  if (!tokenAllowsDoc(verified.identity.doc, docName)) return { ok: false, status: 403, error: 'this token is for another document' };
+  return { ok: true, identity: verified.identity };
+}
+
+function fail(response: ServerResponse, status: number, error: string, extra: Omit<TimelineError, 'error'> = {}): true {
+  sendJson(response, status, { error, ...extra } satisfies TimelineError);
+  return true;
+}
+
+/** A non-negative integer query parameter; undefined when absent, null when malformed. */
+function intParam(url: URL, name: string): number | undefined | null {
+  const raw = url.searchParams.get(name);
+  if (raw === null || raw === '') return undefined;
+  return /^\d{1,15}$/.test(raw) ? Number(raw) : null;
+}
+
+function toEvent(row: EventRow): TimelineEvent {
+  return {
+    seq: row.seq,
+    kind: row.meta.kind,
+    userId: row.userId,
+    userName: row.meta.userName,
+    userColor: row.meta.userColor,
+    at: row.createdAt,
+    inserted: row.meta.inserted,
+    deleted: row.meta.deleted,
+    sections: row.meta.sections,
+    restoredFrom: row.meta.restoredFrom ?? null,
+  };
+}
+
+function toVersion(info: SnapshotInfo): TimelineVersion {
+  return { id: info.id, seq: info.seq, kind: info.kind, name: info.name, userId: info.userId, userName: info.userName, at: info.createdAt };
+}
+
+async function listEvents(deps: TimelineDeps, docName: string, url: URL, response: ServerResponse): Promise<true> {
+  const before = intParam(url, 'before');
+  const limit = intParam(url, 'limit');
+  if (before === null || limit === null) return fail(response, 400, 'before and limit must be non-negative integers');
+  const pageSize = Math.max(1, Math.min(limit ?? DEFAULT_EVENTS_PAGE, MAX_EVENTS_PAGE));
+  const [rows, bounds] = await Promise.all([deps.store.listEvents(docName, before ?? null, pageSize), deps.store.logBounds(docName)]);
+  const last = rows.at(-1);
+  const body: EventsResponse = {
+    events: rows.map(toEvent),
+    latestSeq: bounds.latestSeq,
+    oldestRetainedSeq: bounds.oldestRetainedSeq,
+    nextBefore: rows.length === pageSize && last && last.seq > (bounds.oldestRetainedSeq ?? 0) ? last.seq : null,
+  };
+  sendJson(response, 200, body);
+  return true;
+}
+
+/** Versions listed per request: every named one plus the recent automatic ones. */
+const MAX_VERSIONS = 500;
+
+async function listVersions(deps: TimelineDeps, docName: string, response: ServerResponse): Promise<true> {
+  const snapshots = await deps.store.listSnapshots(docName, MAX_VERSIONS);
+  sendJson(response, 200, { versions: snapshots.map(toVersion) } satisfies VersionsResponse);
+  return true;
+}
+
+async function nameVersion(deps: TimelineDeps, docName: string, identity: Identity, request: IncomingMessage, response: ServerResponse): Promise<true> {
+  const body = await readJson(request);
+  const rawName = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).name : undefined;
+  const name = typeof rawName === 'string' ? rawName.trim().replace(/\s+/g, ' ') : '';
+  if (name.length === 0 || name.length > MAX_VERSION_NAME_LENGTH) {
+    return fail(response, 400, `name must be 1 to ${MAX_VERSION_NAME_LENGTH} characters`);
+  }
+  // Name what everyone sees now: make the live room's pending updates durable first.
+  await deps.rooms.get(docName)?.whenDurable();
+  const { latestSeq } = await deps.store.logBounds(docName);
+  const state = await stateAt(deps.store, docName, latestSeq);
+  if (!state.ok) return fail(response, 410, 'the current state could not be reconstructed');
+  const info = await deps.store.saveSnapshot(docName, {
+    seq: state.seq,
+    state: Y.encodeStateAsUpdate(state.doc),
+    kind: 'named',
+    name,
+    userId: identity.userId,
+    userName: identity.name,
+    createdAt: Date.now(),
+  });
+  state.doc.destroy();
+  sendJson(response, 201, toVersion(info));
+  return true;
+}
+
+/** Resolves `?at=<seq>` or `?version=<id>` (or `{seq}` / `{versionId}`) to a document state. */
+async function resolvePoint(
+  deps: TimelineDeps,
+  docName: string,
+  point: { seq?: number | null | undefined; versionId?: number | null | undefined },
+): Promise<{ ok: true; seq: number; doc: Y.Doc } | { ok: false; status: number; error: string }> {
+  if (point.versionId !== undefined && point.versionId !== null) {
+    const snapshot = await deps.store.getSnapshot(docName, point.versionId);
+    if (!snapshot) return { ok: false, status: 404, error: 'no such version' };
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, snapshot.state);
+    return { ok: true, seq: snapshot.seq, doc };
+  }
+  if (point.seq === undefined || point.seq === null) return { ok: false, status: 400, error: 'give a seq or a version id' };
+  const state = await stateAt(deps.store, docName, point.seq);
+  if (!state.ok) return { ok: false, status: 410, error: 'that point is older than the history retention window' };
+  return state;
+}
+
+async function sendState(deps: TimelineDeps, docName: string, url: URL, response: ServerResponse): Promise<true> {
+  const seq = intParam(url, 'at');
+  const versionId = intParam(url, 'version');
+  if (seq === null || versionId === null) return fail(response, 400, 'at and version must be non-negative integers');
+  const point = await resolvePoint(deps, docName, { seq, versionId });
+  if (!point.ok) return fail(response, point.status, point.error);
+  const update = Y.encodeStateAsUpdate(point.doc);
+  point.doc.destroy();
+  response.writeHead(200, {
+    'content-type': 'application/octet-stream',
+    'cache-control': 'no-store',
+    [SEQ_HEADER]: String(point.seq),
+    'access-control-expose-headers': SEQ_HEADER,
+  });
+  response.end(update);
+  return true;
+}
+
+async function sendAttribution(deps: TimelineDeps, docName: string, url: URL, response: ServerResponse): Promise<true> {
+  const from = intParam(url, 'from');
+  const to = intParam(url, 'to');
+  if (from === null || to === null || from === undefined || to === undefined) return fail(response, 400, 'from and to are required integers');
+  const authors = await attributeChanges(deps.store, docName, Math.min(from, to), Math.max(from, to));
+  sendJson(response, 200, { authors } satisfies AttributionResponse);
+  return true;
+}
+
+async function restore(deps: TimelineDeps, docName: string, identity: Identity, request: IncomingMessage, response: ServerResponse): Promise<true> {
+  const body = await readJson(request);
+  const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  const asInt = (value: unknown): number | undefined | null =>
+    value === undefined ? undefined : Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : null;
+  const seq = asInt(fields.seq);
+  const versionId = asInt(fields.versionId);
+  if (seq === null || versionId === null || (seq === undefined && versionId === undefined)) {
+    return fail(response, 400, 'body must be {"seq": n} or {"versionId": n}');
+  }
+  const point = await resolvePoint(deps, docName, { seq, versionId });
+  if (!point.ok) return fail(response, point.status, point.error);
+  const target = fragmentToProseMirror(point.doc);
+  point.doc.destroy();
+
+  const held = await deps.rooms.hold(docName);
+  try {
+    const { room } = held;
+    // A restore that would change a section someone else holds is refused as a whole: restoring
+    // "everything but" would produce a state that never existed, harder to reason about than a refusal.
+    const blocked = lockedByOthers(room, identity.userId, sectionsChangedByRestore(room.doc, target));
+    if (blocked.length > 0) {
+      const names = [...new Set(blocked.map((b) => b.holder))].join(', ');
+      return fail(response, 409, `${names} locked a section this restore would change`, { sections: blocked.map((b) => b.sectionId) });
+    }
+    await applyRestore(room, target, {
+      userId: identity.userId,
+      kind: EventKind.restore,
+      userName: identity.name,
+      userColor: identity.color,
+      restoredFrom: point.seq,
+    });
+    const { latestSeq } = await deps.store.logBounds(docName);
+    deps.metrics.inc('tandem_restores_total', 'Timeline restores applied');
+    deps.logger.info('restored', { doc: docName, from: point.seq, seq: latestSeq, user: identity.userId });
+    sendJson(response, 200, { seq: latestSeq, restoredFrom: point.seq } satisfies RestoreResponse);
+    return true;
+  } finally {
+    held.release();
+  }
+}
+
+function lockedByOthers(room: Room, userId: string, sectionIds: string[]): Array<{ sectionId: string; holder: string }> {
+  return sectionIds.flatMap((sectionId) => {
+    const holder = room.locks.holderOf(sectionId);
+    return holder && holder.userId !== userId ? [{ sectionId, holder: holder.name }] : [];
+  });
+}
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * One room's section locks: reads lock requests from client awareness states, arbitrates them
+ * (LockArbiter), publishes the table in the server's own awareness entry, expires leases, and guards
+ * peer updates against sections held by others (SectionGuard).
+ *
+ * Protocol in short: a client adds a section id to `lockRequests` in its awareness state; the server
+ * grants it to the first request it saw and publishes `{ v: 1, locks }` under its own clientID, which
+ * no connection may write (awarenessPolicy) and which no client state can imitate (the room strips
+ * `locks` from client states). The holder's awareness renewals extend the lease; dropping the id
+ * releases; a disconnect keeps the lock until the lease lapses.
+ */
+import { getSchema } from '@tiptap/core';
+import type { Schema } from '@tiptap/pm/model';
+import type { Awareness } from 'y-protocols/awareness';
+import type * as Y from 'yjs';
+import { DOCUMENT_FRAGMENT, documentExtensions } from '../../shared/editor/extensions.js';
+import { LOCK_LEASE_MS, LOCK_TABLE_VERSION, type LockEntry, parseLockRequests, withoutServerLockFields } from '../../shared/locks/lockProtocol.js';
+import { blocksFromYFragment } from '../../shared/sections/blockSummaries.js';
+import { sectionsOf } from '../../shared/sections/sectionModel.js';
+import { encodeTandemMessage } from '../../shared/protocol/messages.js';
+import { errorFields, type Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { RoomPeer } from '../room/peer.js';
+import { type ClientLockState, LockArbiter, type SectionStructure } from './lockArbiter.js';
+import { type RevertedSection, SectionGuard } from './sectionGuard.js';
+
+/** A change the server refused because it touched a section someone else holds (for the timeline). */
+export interface LockViolation {
+  docName: string;
+  sectionId: string;
+  sectionTitle: string;
+  /** Who sent the refused change. */
+  userId: string;
+  holder: LockEntry;
+  at: number;
+  blocksRemoved: number;
+  blocksRestored: number;
+  blocksRewritten: number;
+}
+
+export interface RoomLocksDeps {
+  docName: string;
+  doc: Y.Doc;
+  awareness: Awareness;
+  /** Transaction origin of compensating transactions: persisted and broadcast like any accepted change. */
+  revertOrigin: unknown;
+  metrics?: Pick<Metrics, 'inc'>;
+  logger?: Pick<Logger, 'warn'>;
+  now?: () => number;
+  leaseMs?: number;
+}
+
+interface AwarenessChange {
+  added: number[];
+  updated: number[];
+  removed: number[];
+}
+
+let cachedSchema: Schema | null = null;
+/** The editor's own schema, built once per process (it is the same for every room). */
+function documentSchema(): Schema {
+  cachedSchema ??= getSchema(documentExtensions());
+  return cachedSchema;
+}
+
+export class RoomLocks {
+  private readonly arbiter: LockArbiter;
+  private readonly guard: SectionGuard;
+  private readonly now: () => number;
+  private readonly fragment: Y.XmlFragment;
+  private expiryTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly violationListeners = new Set<(violation: LockViolation) => void>();
+  /** The table last published (`{}`: none, and the server has no awareness entry). */
+  private published = '{}';
+  private destroyed = false;
+  private readonly onAwarenessUpdate = (change: AwarenessChange, origin: unknown): void => {
+    if (origin === 'local') return;
+    this.applyAwareness(change);
+  };
+
+  constructor(private readonly deps: RoomLocksDeps) {
+    this.now = deps.now ?? Date.now;
+    this.arbiter = new LockArbiter(deps.leaseMs ?? LOCK_LEASE_MS);
+    this.fragment = deps.doc.getXmlFragment(DOCUMENT_FRAGMENT);
+    this.guard = new SectionGuard(deps.doc, this.fragment, documentSchema(), deps.revertOrigin, (error, sectionId) =>
+      deps.logger?.warn('lock revert failed', { doc: deps.docName, sectionId, ...errorFields(error) }),
+    );
+    deps.awareness.on('update', this.onAwarenessUpdate);
+  }
+
+  /** The current lock of a section, if any. */
+  holderOf(sectionId: string): LockEntry | undefined {
+    return this.arbiter.holderOf(sectionId);
+  }
+
+  /** Subscribes to refused changes (the timeline records them). Returns the unsubscribe function. */
+  onViolation(listener: (violation: LockViolation) => void): () => void {
+    this.violationListeners.add(listener);
+    return () => this.violationListeners.delete(listener);
+  }
+
+  /**
+   * Applies a peer's update through `apply` and reverts its changes inside sections held by others.
+   * Returns the violations (empty when the update was accepted whole).
+   */
+  applyPeerUpdate(peer: RoomPeer, apply: () => void): LockViolation[] {
+    const userId = peer.identity.userId;
+    const reverted = this.guard.guard(userId, peer.origin, apply);
+    const violations = reverted.flatMap((section) => this.violation(section, userId));
+    for (const violation of violations) {
+      this.deps.metrics?.inc('tandem_lock_reverts_total', 'Changes reverted because they touched a section locked by someone else');
+      for (const listener of this.violationListeners) listener(violation);
+    }
+    const first = violations[0];
+    if (first && peer.optedIn) {
+      const where = first.sectionTitle ? `“${first.sectionTitle}”` : 'this section';
+      const reason = `${first.holder.name} is editing ${where} — it's locked until they release it, so your change there was undone.`;
+      peer.send(encodeTandemMessage({ kind: 'notice', notice: { type: 'updateRefused', reason } }));
+    }
+    return violations;
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.deps.awareness.off('update', this.onAwarenessUpdate);
+    this.guard.destroy();
+    this.violationListeners.clear();
+  }
+
+  private violation(section: RevertedSection, userId: string): LockViolation[] {
+    const holder = this.arbiter.holderOf(section.sectionId);
+    if (!holder) return [];
+    const { sectionId, title, blocksRemoved, blocksRestored, blocksRewritten } = section;
+    return [{ docName: this.deps.docName, sectionId, sectionTitle: title, userId, holder, at: this.now(), blocksRemoved, blocksRestored, blocksRewritten }];
+  }
+
+  private applyAwareness({ added, updated, removed }: AwarenessChange): void {
+    const now = this.now();
+    const states = this.deps.awareness.getStates();
+    let changed = false;
+    for (const clientId of added.concat(updated, removed)) {
+      if (clientId === this.deps.doc.clientID) continue;
+      changed = this.arbiter.setClient(clientId, clientLockState(states.get(clientId)), now) || changed;
+    }
+    this.settle(changed);
+  }
+
+  private settle(changed: boolean): void {
+    const now = this.now();
+    changed = this.arbiter.expire(now) || changed;
+    if (this.arbiter.hasWaitingRequests()) changed = this.arbiter.settle(now, this.structure()).length > 0 || changed;
+    if (changed) this.publish();
+    this.scheduleExpiry();
+  }
+
+  private publish(): void {
+    if (this.destroyed) return;
+    const locks = this.arbiter.table();
+    const serialized = JSON.stringify(locks);
+    if (serialized === this.published) return;
+    this.published = serialized;
+    this.guard.setLocks(new Map(Object.entries(locks).map(([sectionId, lock]) => [sectionId, lock.userId])));
+    // No locks, no entry: clients that list awareness states (presence) never see an empty server entry.
+    this.deps.awareness.setLocalState(serialized === '{}' ? null : { v: LOCK_TABLE_VERSION, locks });
+  }
+
+  private scheduleExpiry(): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
+    const next = this.arbiter.nextExpiry();
+    if (next === null || this.destroyed) return;
+    this.expiryTimer = setTimeout(() => {
+      this.expiryTimer = null;
+      this.settle(false);
+    }, Math.max(0, next - this.now()));
+    // A pending expiry must not keep a shutting-down process alive.
+    this.expiryTimer.unref?.();
+  }
+
+  /** The section tree right now (only read when a request waits: grants are rare). */
+  private structure(): SectionStructure {
+    const sections = sectionsOf(blocksFromYFragment(this.fragment));
+    const byId = new Map(sections.map((section) => [section.id, section]));
+    const ancestors = (id: string): Set<string> => {
+      const chain = new Set<string>();
+      for (let current = byId.get(id); current; current = current.parentId ? byId.get(current.parentId) : undefined) chain.add(current.id);
+      return chain;
+    };
+    return {
+      exists: (id) => byId.has(id),
+      overlaps: (a, b) => a === b || ancestors(a).has(b) || ancestors(b).has(a),
+    };
+  }
+}
+
+/** What the arbiter needs from a client's (server-stamped) awareness state; null when it left. */
+function clientLockState(state: Record<string, unknown> | undefined): ClientLockState | null {
+  if (!state) return null;
+  const user = typeof state.user === 'object' && state.user !== null ? (state.user as Record<string, unknown>) : null;
+  if (!user || typeof user.id !== 'string') return null;
+  return {
+    userId: user.id,
+    name: typeof user.name === 'string' ? user.name : 'Someone',
+    color: typeof user.color === 'string' ? user.color : '#888888',
+    requests: parseLockRequests(state),
+  };
+}
+
+/** A client's awareness entry as the room admits it: a client state may not carry a lock table. */
+export function withoutLockTable<T extends { state: Record<string, unknown> | null }>(entry: T): T {
+  return entry.state === null ? entry : { ...entry, state: withoutServerLockFields(entry.state) };
+}

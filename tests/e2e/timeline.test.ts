@@ -1,0 +1,108 @@
+/**
+ * The timeline in Chromium, two people: Ada writes, names a version, rewrites; she opens the timeline,
+ * previews the older point read-only, compares it with now, and restores it; Bob's browser shows the
+ * restored text, and the restore is in the timeline.
+ */
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  browserTestsEnabled,
+  editorText,
+  launchBrowser,
+  newUser,
+  openDocument,
+  startServer,
+  uniqueDocName,
+  type TandemServer,
+  type UserPage,
+} from '../helpers/browser.js';
+
+const SCREENSHOT = path.resolve(import.meta.dirname, '../../docs/timeline.png');
+
+describe.skipIf(!browserTestsEnabled())('timeline: preview, compare, restore', () => {
+  let server: TandemServer;
+  let browser: Browser;
+  let ada: UserPage;
+  let bob: UserPage;
+  const docName = uniqueDocName('timeline');
+
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    ada = await newUser(browser, server.url, 'Ada Lovelace');
+    bob = await newUser(browser, server.url, 'Bob Moog');
+    await openDocument(ada.page, docName);
+    await openDocument(bob.page, docName);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('previews an older point, compares it, and restores it for everyone', async () => {
+    const { page } = ada;
+    await page.locator('.ProseMirror').click();
+    await page.keyboard.type('The original plan.');
+    await expect.poll(() => editorText(bob.page)).toBe('The original plan.');
+    await page.locator('[data-testid="save-state"][data-pending="false"]').waitFor();
+
+    // Open the timeline and name this version.
+    await page.getByTestId('timeline-toggle').click();
+    await page.getByTestId('timeline-panel').waitFor();
+    await page.getByTestId('timeline-session').first().waitFor();
+    await page.getByTestId('timeline-name-version').fill('First draft');
+    await page.getByTestId('timeline-name-version').press('Enter');
+    await page.getByTestId('timeline-version').filter({ hasText: 'First draft' }).waitFor();
+
+    // A bad afternoon: the text is replaced.
+    await page.locator('.ProseMirror').click();
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type('Something else entirely.');
+    await expect.poll(() => editorText(bob.page)).toBe('Something else entirely.');
+
+    // Preview the named version: read-only, in place of the editor, with the banner.
+    await page.getByTestId('timeline-version').filter({ hasText: 'First draft' }).click();
+    const preview = page.getByTestId('timeline-preview');
+    await preview.waitFor();
+    await expect.poll(() => preview.locator('.ProseMirror').textContent()).toBe('The original plan.');
+    expect(await preview.locator('.ProseMirror').getAttribute('contenteditable')).toBe('false');
+    expect(await preview.textContent()).toContain('Viewing');
+    expect(await page.getByTestId('timeline-live').isVisible()).toBe(false);
+
+    // Scrubbing to the very first change previews that point too.
+    await page.getByTestId('timeline-scrubber').fill('1');
+    await expect.poll(() => preview.locator('.ProseMirror').textContent()).toBe('T');
+    await page.getByTestId('timeline-version').filter({ hasText: 'First draft' }).click();
+    await expect.poll(() => preview.locator('.ProseMirror').textContent()).toBe('The original plan.');
+
+    // Compare with now: deletions and insertions are marked, in Ada's colour.
+    await page.getByTestId('timeline-compare').click();
+    await preview.locator('ychange[data-ychange="removed"]').first().waitFor();
+    await preview.locator('ychange[data-ychange="added"]').first().waitFor();
+    const removed = (await preview.locator('ychange[data-ychange="removed"]').allTextContents()).join('');
+    const added = (await preview.locator('ychange[data-ychange="added"]').allTextContents()).join('');
+    expect(removed).toContain('original plan');
+    expect(added).toContain('else entirely');
+    expect(await page.getByTestId('timeline-legend').textContent()).toContain('Ada Lovelace');
+    await page.screenshot({ path: SCREENSHOT });
+
+    // Restore, with confirmation: both browsers converge on the restored text.
+    await page.getByTestId('timeline-restore').click();
+    await page.getByTestId('timeline-restore-confirm').click();
+    await preview.waitFor({ state: 'detached' });
+    await expect.poll(() => editorText(page)).toBe('The original plan.');
+    await expect.poll(() => editorText(bob.page)).toBe('The original plan.');
+    await page.locator('.timeline-item--restore').first().waitFor();
+    expect(await page.locator('.timeline-item--restore').first().textContent()).toContain('Ada Lovelace restored');
+
+    // Bob keeps editing the restored text normally.
+    await bob.page.locator('.ProseMirror').click();
+    await bob.page.keyboard.press('End');
+    await bob.page.keyboard.type(' Agreed.');
+    await expect.poll(() => editorText(page)).toBe('The original plan. Agreed.');
+    expect(ada.errors).toEqual([]);
+    expect(bob.errors).toEqual([]);
+  });
+});

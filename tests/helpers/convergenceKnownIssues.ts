@@ -1,0 +1,63 @@
+/**
+ * Upstream defects the randomized suite found and that Tandem cannot fix in its own code. A problem
+ * matching one of these is counted and reported, not failed, so CI stays meaningful: anything
+ * new still fails. Each entry has a pinned seed in tests/convergence/regressions.test.ts that
+ * asserts it still reproduces; when an upgrade fixes it, that test fails and the entry goes.
+ * `CONVERGENCE_STRICT=1` turns known issues into failures too.
+ */
+
+export interface KnownIssue {
+  id: string;
+  /** Matches the problem line produced by the check (convergenceCheck.ts / the network). */
+  matches: RegExp;
+  summary: string;
+}
+
+export const KNOWN_ISSUES: readonly KnownIssue[] = [
+  {
+    id: 'y-tiptap-stale-selection-rangeerror',
+    // Raised while applying a received update, or inside a local action (undo) whose transaction
+    // is followed by a formatting cleanup.
+    matches: /(failed to apply an update from|action threw:) .*RangeError: Position \d+ out of range[\s\S]*isMisresolvedAfterStructuralChange/,
+    summary:
+      '@tiptap/y-tiptap 3.0.9: when a received update touches formatted text, Yjs follows it with a ' +
+      'formatting-cleanup transaction in the same cleanup chain; _typeChanged then resolves the ' +
+      'selection captured before the first transaction (absAnchor) against the already re-rendered, ' +
+      'shorter document and throws RangeError in isMisresolvedAfterStructuralChange. y-protocols ' +
+      'swallows it (console.error); the editor is not re-rendered for that transaction, and if no ' +
+      'further update arrives it keeps showing a different document than its Y.Doc (seed 12706).',
+  },
+  {
+    id: 'concurrent-exclusive-marks',
+    matches: /document invalid for the schema: Invalid collection of marks for node text: .*code|document invalid for the schema: Invalid collection of marks for node text: code/,
+    summary:
+      'Yjs formatting is per-attribute, ProseMirror mark exclusion is not representable in it: when one ' +
+      'user applies `code` (excludes every other mark) while another applies bold/italic/link to ' +
+      'overlapping text, every replica converges on a text node carrying both marks, which the ' +
+      'schema forbids (node.check() throws). Replicas stay identical; the document is invalid.',
+  },
+  {
+    id: 'tiptap-splitblock-across-code-block',
+    matches: /action threw: TransformError: Inserted content deeper than insertion position[\s\S]*splitBlock/,
+    summary:
+      '@tiptap/core 3.31.3 splitBlock (the Enter keymap), single user, no collaboration involved: with ' +
+      'a text selection from inside a codeBlock across a horizontalRule into a following block, ' +
+      'Enter throws TransformError "Inserted content deeper than insertion position". ' +
+      'Repro: doc = codeBlock("yjs c"), horizontalRule, paragraph; select 1..9; press Enter.',
+  },
+];
+
+export interface ClassifiedProblems {
+  failures: string[];
+  known: { id: string; problem: string }[];
+}
+
+export function classifyProblems(problems: readonly string[], strict = process.env.CONVERGENCE_STRICT === '1'): ClassifiedProblems {
+  const result: ClassifiedProblems = { failures: [], known: [] };
+  for (const problem of problems) {
+    const issue = strict ? undefined : KNOWN_ISSUES.find((k) => k.matches.test(problem));
+    if (issue) result.known.push({ id: issue.id, problem });
+    else result.failures.push(problem);
+  }
+  return result;
+}

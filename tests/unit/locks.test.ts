@@ -1,0 +1,171 @@
+/** Lock arbitration (rules L1–L6 in server/locks/lockArbiter.ts) with injected time, and the room's
+ *  lock publication and lease expiry with fake timers. */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Awareness } from 'y-protocols/awareness';
+import * as Y from 'yjs';
+import { LockArbiter, RENEW_STEP_MS, type SectionStructure } from '../../server/locks/lockArbiter.js';
+import { RoomLocks } from '../../server/locks/roomLocks.js';
+import { LOCK_LEASE_MS, findServerLockTable, parseLockRequests, parseServerLockState } from '../../shared/locks/lockProtocol.js';
+
+const LEASE = 60_000;
+const flat: SectionStructure = { exists: () => true, overlaps: (a, b) => a === b };
+const ada = (requests: string[]) => ({ userId: 'u-ada', name: 'Ada', color: '#3e63dd', requests });
+const bob = (requests: string[]) => ({ userId: 'u-bob', name: 'Bob', color: '#e5484d', requests });
+
+describe('LockArbiter', () => {
+  it('L1: two simultaneous requests → exactly one holder, the same whichever call comes first', () => {
+    const holders = [0, 1].map((order) => {
+      const arbiter = new LockArbiter(LEASE);
+      const calls = [() => arbiter.setClient(1, bob(['s']), 1000), () => arbiter.setClient(2, ada(['s']), 1000)];
+      if (order === 1) calls.reverse();
+      for (const call of calls) call();
+      expect(arbiter.settle(1000, flat)).toEqual(['s']);
+      return arbiter.table();
+    });
+    expect(Object.keys(holders[0] ?? {})).toEqual(['s']);
+    // Same instant: the smaller user id wins, regardless of arrival order within that instant.
+    expect(holders[0]?.s?.userId).toBe('u-ada');
+    expect(holders[1]).toEqual(holders[0]);
+  });
+
+  it('L1: the earlier request wins even if the later requester has the smaller id', () => {
+    const arbiter = new LockArbiter(LEASE);
+    arbiter.setClient(1, bob(['s']), 1000);
+    arbiter.setClient(2, ada(['s']), 1001);
+    arbiter.settle(1001, flat);
+    expect(arbiter.table().s).toMatchObject({ userId: 'u-bob', since: 1001, expiresAt: 1001 + LEASE });
+  });
+
+  it('L2: a section inside or around one held by someone else is not granted', () => {
+    const nested: SectionStructure = { exists: () => true, overlaps: (a, b) => a === b || [a, b].sort().join() === 'child,parent' };
+    const arbiter = new LockArbiter(LEASE);
+    arbiter.setClient(1, ada(['child']), 0);
+    arbiter.settle(0, nested);
+    arbiter.setClient(2, bob(['parent', 'other']), 1);
+    expect(arbiter.settle(1, nested)).toEqual(['other']);
+    expect(arbiter.holderOf('parent')).toBeUndefined();
+    expect(new LockArbiter(LEASE).settle(0, { exists: () => false, overlaps: () => false })).toEqual([]);
+  });
+
+  it('L3: the holder renews the lease while it keeps requesting (in steps, not on every caret move)', () => {
+    const arbiter = new LockArbiter(LEASE);
+    arbiter.setClient(1, ada(['s']), 0);
+    arbiter.settle(0, flat);
+    expect(arbiter.setClient(1, ada(['s']), 1_000)).toBe(false);
+    expect(arbiter.holderOf('s')?.expiresAt).toBe(LEASE);
+    expect(arbiter.setClient(1, ada(['s']), RENEW_STEP_MS)).toBe(true);
+    expect(arbiter.holderOf('s')?.expiresAt).toBe(RENEW_STEP_MS + LEASE);
+    // Renewals every 15 s (the stock awareness cadence) keep it forever.
+    for (let t = 15_000; t <= 300_000; t += 15_000) {
+      arbiter.setClient(1, ada(['s']), t);
+      arbiter.expire(t);
+    }
+    expect(arbiter.holderOf('s')).toMatchObject({ userId: 'u-ada', since: 0 });
+  });
+
+  it('L4: dropping the id releases, and the waiting request is granted next', () => {
+    const arbiter = new LockArbiter(LEASE);
+    arbiter.setClient(1, ada(['s']), 0);
+    arbiter.settle(0, flat);
+    arbiter.setClient(2, bob(['s']), 5);
+    expect(arbiter.settle(5, flat)).toEqual([]);
+    expect(arbiter.setClient(1, ada([]), 10)).toBe(true);
+    expect(arbiter.holderOf('s')).toBeUndefined();
+    expect(arbiter.settle(10, flat)).toEqual(['s']);
+    expect(arbiter.holderOf('s')?.userId).toBe('u-bob');
+  });
+
+  it('L4: another tab of the holder that still asks keeps the lock', () => {
+    const arbiter = new LockArbiter(LEASE);
+    arbiter.setClient(1, ada(['s']), 0);
+    arbiter.setClient(2, ada(['s']), 0);
+    arbiter.settle(0, flat);
+    arbiter.setClient(1, ada([]), 10);
+    expect(arbiter.holderOf('s')?.userId).toBe('u-ada');
+    arbiter.setClient(2, ada([]), 20);
+    expect(arbiter.holderOf('s')).toBeUndefined();
+  });
+
+  it('L5: a disconnect keeps the lock until the lease lapses; a reconnect of the same user keeps it', () => {
+    const arbiter = new LockArbiter(LEASE);
+    arbiter.setClient(1, ada(['s']), 0);
+    arbiter.settle(0, flat);
+    arbiter.setClient(1, null, 1_000);
+    arbiter.setClient(2, bob(['s']), 1_000);
+    arbiter.settle(1_000, flat);
+    expect(arbiter.holderOf('s')?.userId).toBe('u-ada');
+    // Ada is back (a new clientID, same user) within the lease: the lock is hers, renewed.
+    arbiter.setClient(3, ada(['s']), 20_000);
+    expect(arbiter.holderOf('s')).toMatchObject({ userId: 'u-ada', expiresAt: 20_000 + LEASE });
+    expect(arbiter.expire(LEASE + 1)).toBe(false);
+  });
+
+  it('L6: a lapsed lease frees the section for the next request', () => {
+    const arbiter = new LockArbiter(LEASE);
+    arbiter.setClient(1, ada(['s']), 0);
+    arbiter.settle(0, flat);
+    arbiter.setClient(1, null, 1);
+    arbiter.setClient(2, bob(['s']), 2);
+    expect(arbiter.nextExpiry()).toBe(LEASE);
+    expect(arbiter.expire(LEASE - 1)).toBe(false);
+    expect(arbiter.expire(LEASE)).toBe(true);
+    expect(arbiter.settle(LEASE, flat)).toEqual(['s']);
+    expect(arbiter.holderOf('s')?.userId).toBe('u-bob');
+  });
+});
+
+describe('lock protocol parsing', () => {
+  it('reads bounded, lockable request ids and only well-formed server tables', () => {
+    expect(parseLockRequests({ lockRequests: ['a', 'a', 7, '', 'leading', 'unstamped:3', 'b'] })).toEqual(['a', 'b']);
+    expect(parseLockRequests({ lockRequests: Array.from({ length: 40 }, (_, i) => `s${i}`) })).toHaveLength(16);
+    const lock = { userId: 'u', name: 'Ada', color: '#000000', since: 1, expiresAt: 2 };
+    expect(parseServerLockState({ v: 1, locks: { s: lock } })).toEqual({ s: lock });
+    // A client state always carries a stamped user: never a lock table, whatever else it claims.
+    expect(parseServerLockState({ v: 1, locks: { s: lock }, user: { id: 'x' } })).toBeNull();
+    expect(findServerLockTable(new Map([[1, { v: 1, locks: { s: lock }, user: {} }]]))).toEqual({});
+  });
+});
+
+describe('RoomLocks (awareness + fake timers)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_000_000 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A room-like setup: the server's doc and awareness, and a client awareness whose states the room sees. */
+  function setup() {
+    const doc = new Y.Doc();
+    const heading = new Y.XmlElement('heading');
+    heading.setAttribute('sectionId', 's-1');
+    doc.getXmlFragment('default').insert(0, [heading]);
+    const awareness = new Awareness(doc);
+    awareness.setLocalState(null);
+    const locks = new RoomLocks({ docName: 'd', doc, awareness, revertOrigin: { kind: 'server' } });
+    const setClientState = (clientId: number, state: Record<string, unknown> | null): void => {
+      // What the room does after admission: store the (stamped) state and emit an update.
+      if (state) awareness.states.set(clientId, state);
+      else awareness.states.delete(clientId);
+      const change = { added: [], updated: state ? [clientId] : [], removed: state ? [] : [clientId] };
+      awareness.emit('update', [change, 'peer']);
+    };
+    const table = () => findServerLockTable(awareness.getStates() as Map<number, Record<string, unknown>>);
+    return { doc, awareness, locks, setClientState, table, dispose: () => (locks.destroy(), awareness.destroy(), doc.destroy()) };
+  }
+
+  it('publishes grants in the server entry and drops the entry once the lease of a departed holder lapses', () => {
+    const room = setup();
+    room.setClientState(11, { user: { id: 'u-ada', name: 'Ada', color: '#3e63dd' }, lockRequests: ['s-1'] });
+    expect(room.table()['s-1']).toMatchObject({ userId: 'u-ada', name: 'Ada', since: 1_000_000, expiresAt: 1_000_000 + LOCK_LEASE_MS });
+    expect(room.awareness.getLocalState()).toMatchObject({ v: 1 });
+
+    room.setClientState(11, null); // disconnect
+    vi.advanceTimersByTime(LOCK_LEASE_MS - 1);
+    expect(room.table()['s-1']?.userId).toBe('u-ada');
+    vi.advanceTimersByTime(1);
+    expect(room.table()).toEqual({});
+    expect(room.awareness.getLocalState()).toBeNull();
+    room.dispose();
+  });
+});
