@@ -1,32 +1,21 @@
 /** Rules H1–H7: hostile and broken input gets its close code; the room and other clients are unharmed. */
 import * as encoding from 'lib0/encoding';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeAwarenessUpdate } from '../../shared/protocol/awarenessWire.js';
 import { CloseCode } from '../../shared/protocol/closeCodes.js';
 import { MessageType } from '../../shared/protocol/messages.js';
 import { MAX_FRAME_BYTES, MESSAGE_RATE_BURST } from '../../shared/limits.js';
 import { Role } from '../../shared/auth.js';
 import type { TandemServer } from '../../server/app.js';
-import { connectClient, guestToken, openRawSocket, type TestClient, waitForText, waitSynced } from '../helpers/clients.js';
-import { startTestServer } from '../helpers/server.js';
+import { guestToken, openRawSocket, type TestClient, waitForText, waitSynced } from '../helpers/clients.js';
 import { waitUntil } from '../helpers/wait.js';
+import { testScope } from '../helpers/scope.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()?.();
-});
+const scope = testScope();
 
-async function server(): Promise<TandemServer> {
-  const started = await startTestServer();
-  cleanups.push(() => started.close());
-  return started;
-}
+const server = (): Promise<TandemServer> => scope.server();
 
-function client(base: string, docName: string, token: string): TestClient {
-  const created = connectClient(base, docName, token);
-  cleanups.push(() => created.destroy());
-  return created;
-}
+const client = scope.client;
 
 function wsUrl(srv: TandemServer, path: string): string {
   return `${srv.url.replace(/^http/, 'ws')}${path}`;

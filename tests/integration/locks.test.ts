@@ -3,31 +3,20 @@
  * locks): the server reverts edits inside a section held by someone else, precisely, and every replica
  * converges. Rules L1–L6 (arbitration) are unit-tested in tests/unit/locks.test.ts.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { TandemServer } from '../../server/app.js';
 import { DOCUMENT_FRAGMENT } from '../../shared/editor/extensions.js';
 import { findServerLockTable, type LockTable } from '../../shared/locks/lockProtocol.js';
-import { connectClient, guestToken, type TestClient, waitSynced } from '../helpers/clients.js';
-import { startTestServer } from '../helpers/server.js';
+import { guestToken, type TestClient, waitSynced } from '../helpers/clients.js';
 import { waitUntil } from '../helpers/wait.js';
+import { testScope } from '../helpers/scope.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()?.();
-});
+const scope = testScope();
 
-async function server(): Promise<TandemServer> {
-  const started = await startTestServer();
-  cleanups.push(() => started.close());
-  return started;
-}
+const server = (): Promise<TandemServer> => scope.server();
 
-function client(base: string, docName: string, token: string, options?: Parameters<typeof connectClient>[3]): TestClient {
-  const created = connectClient(base, docName, token, options);
-  cleanups.push(() => created.destroy());
-  return created;
-}
+const client = scope.client;
 
 const fragmentOf = (c: TestClient): Y.XmlFragment => c.doc.getXmlFragment(DOCUMENT_FRAGMENT);
 

@@ -6,7 +6,7 @@
 import type net from 'node:net';
 import * as encoding from 'lib0/encoding';
 import type WebSocket from 'ws';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TandemServer } from '../../server/app.js';
 import type { SessionResponse } from '../../shared/auth.js';
 import { AWARENESS_RATE_BURST, HEARTBEAT_INTERVAL_MS, MAX_AWARENESS_BYTES } from '../../shared/limits.js';
@@ -15,19 +15,12 @@ import { parsePresenceState } from '../../shared/presence/schema.js';
 import { encodeAwarenessUpdate } from '../../shared/protocol/awarenessWire.js';
 import { MessageType } from '../../shared/protocol/messages.js';
 import { connectClient, openRawSocket, type TestClient, waitSynced } from '../helpers/clients.js';
-import { startTestServer } from '../helpers/server.js';
 import { waitUntil } from '../helpers/wait.js';
+import { testScope } from '../helpers/scope.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()?.();
-});
+const scope = testScope();
 
-async function server(): Promise<TandemServer> {
-  const started = await startTestServer();
-  cleanups.push(() => started.close());
-  return started;
-}
+const server = (): Promise<TandemServer> => scope.server();
 
 async function guest(srv: TandemServer, name: string): Promise<SessionResponse> {
   const response = await fetch(`${srv.url}/api/session`, {
@@ -42,7 +35,7 @@ async function guest(srv: TandemServer, name: string): Promise<SessionResponse> 
 async function client(srv: TandemServer, docName: string, name: string): Promise<{ client: TestClient; session: SessionResponse }> {
   const session = await guest(srv, name);
   const created = connectClient(srv.url, docName, session.token);
-  cleanups.push(() => created.destroy());
+  scope.defer(() => created.destroy());
   await waitSynced(created);
   return { client: created, session };
 }
@@ -54,7 +47,7 @@ async function rawPeer(
 ): Promise<{ socket: WebSocket; session: SessionResponse; closed: Promise<{ code: number; reason: string }> }> {
   const session = await guest(srv, name);
   const { socket, closed } = await openRawSocket(`${srv.url.replace(/^http/, 'ws')}/collab/${docName}?token=${session.token}`);
-  cleanups.push(() => socket.terminate());
+  scope.defer(() => socket.terminate());
   return { socket, session, closed };
 }
 

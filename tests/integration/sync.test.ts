@@ -1,30 +1,20 @@
 /** Rules S1–S6: stock WebsocketProvider clients against the real server over real sockets. */
 import * as decoding from 'lib0/decoding';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { Role } from '../../shared/auth.js';
 import { decodeTandemBody, encodeTandemMessage, MessageType } from '../../shared/protocol/messages.js';
 import type { TandemServer } from '../../server/app.js';
-import { connectClient, guestToken, type TestClient, waitForText, waitSynced } from '../helpers/clients.js';
+import { connectClient, guestToken, waitForText, waitSynced } from '../helpers/clients.js';
 import { startTestServer, tempDataDir } from '../helpers/server.js';
 import { nextEvent, type Subscribable, waitUntil } from '../helpers/wait.js';
+import { testScope } from '../helpers/scope.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()?.();
-});
+const scope = testScope();
 
-async function server(dataDir = tempDataDir()): Promise<TandemServer> {
-  const started = await startTestServer({ dataDir });
-  cleanups.push(() => started.close());
-  return started;
-}
+const server = (dataDir = tempDataDir()): Promise<TandemServer> => scope.server({ dataDir });
 
-function client(base: string, docName: string, token: string, options?: Parameters<typeof connectClient>[3]): TestClient {
-  const created = connectClient(base, docName, token, options);
-  cleanups.push(() => created.destroy());
-  return created;
-}
+const client = scope.client;
 
 describe('S1 sync', () => {
   it('three clients editing concurrently converge to the same document', async () => {
