@@ -9,7 +9,7 @@ import { createTokenService, type TokenService } from './auth/tokens.js';
 import type { ServerConfig } from './config.js';
 import { createRequestHandler } from './http/routes.js';
 import { createTimelineHandler } from './http/timelineRoutes.js';
-import { historySettingsFromEnv, type HistorySettings } from './history/settings.js';
+import type { HistorySettings } from './history/settings.js';
 import { createLogger, errorFields, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { RoomRegistry } from './room/registry.js';
@@ -43,8 +43,8 @@ export async function createTandemServer(
   const opened = await openStore(config);
   const store = options.wrapStore ? options.wrapStore(opened) : opened;
   const tokens = createTokenService(resolveAuthSecret(config.authSecret, config.dataDir));
-  // Timeline settings (retention, snapshot cadence) come from HISTORY_* variables; tests pass their own.
-  const history = options.history ?? historySettingsFromEnv(process.env);
+  // Timeline settings (retention, snapshot cadence) come from the HISTORY_* variables; tests may pass their own.
+  const history = options.history ?? config.history;
   const rooms = new RoomRegistry({ store, logger, metrics, history });
   const timeline = createTimelineHandler({ store, tokens, rooms, logger, metrics });
   const connections = new Set<Connection>();

@@ -1,5 +1,7 @@
 /** Server configuration from the environment. Bad values are refused at start with a message naming the variable. */
 import path from 'node:path';
+import { ConfigError } from './configError.js';
+import { type HistorySettings, historySettingsFromEnv } from './history/settings.js';
 import { isLogLevelName, type LogLevelName } from './log.js';
 
 export interface ServerConfig {
@@ -14,11 +16,11 @@ export interface ServerConfig {
   logLevel: LogLevelName;
   /** Built client to serve; null serves no static files (API and WebSocket only). */
   staticDir: string | null;
+  /** Timeline retention and snapshot cadence (HISTORY_* variables, see server/history/settings.ts). */
+  history: HistorySettings;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 /** Shorter secrets make HS256 tokens guessable offline. */
 const MIN_SECRET_LENGTH = 32;
@@ -50,6 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { staticDir: string
     authSecret,
     logLevel,
     staticDir: nonEmpty(env.STATIC_DIR) ?? defaults.staticDir,
+    history: historySettingsFromEnv(env),
   };
 }
 

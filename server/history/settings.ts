@@ -19,6 +19,8 @@
  *                                 document (docs/timeline.md): 0.1 → preview p95 0.48 s, 279 KiB per
  *                                 1,000 edits; 0.5 → p95 1.9 s, 92 KiB per 1,000 edits.
  */
+import { ConfigError } from '../configError.js';
+
 export interface HistorySettings {
   /** Rows older than this (ms) may be pruned once folded into a checkpoint; null keeps everything. */
   retentionMs: number | null;
@@ -43,7 +45,7 @@ export function historySettingsFromEnv(env: NodeJS.ProcessEnv): HistorySettings 
     const raw = env[name];
     if (raw === undefined || raw.trim() === '') return fallback;
     const value = Number(raw);
-    if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number ≥ ${min} (got "${raw}")`);
+    if (!Number.isFinite(value) || value < min) throw new ConfigError(`${name} must be a number ≥ ${min} (got "${raw}")`);
     return value;
   };
   const days = number('HISTORY_RETENTION_DAYS', 90, 0);

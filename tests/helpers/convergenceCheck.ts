@@ -82,6 +82,8 @@ export function checkConvergence({ replicas, hub, ledger }: ConvergenceInput): s
     { name: 'fresh', clientID: FRESH_RENDER_CLIENT_ID, ids: createPrng(0) },
     Y.encodeStateAsUpdate(hub),
   );
+  // A reload in the app: the document is there (IndexedDB), then the provider syncs with the server.
+  fresh.provider.handshakeCompleted();
   try {
     const expected = JSON.stringify(fresh.editor.getJSON());
     const invalid = schemaProblem(fresh);

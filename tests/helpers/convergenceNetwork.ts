@@ -45,6 +45,10 @@ export type RelayPolicy = 'none' | 'all' | 'allButOrigin';
 
 export class Endpoint {
   readonly links = new Set<Link>();
+  /** Told when a connection's handshake completes here (sync step 2 received) and when a link goes
+   *  down: what makes y-websocket's provider emit `synced` and clear it. */
+  onSynced: ((link: Link) => void) | null = null;
+  onDisconnected: ((link: Link) => void) | null = null;
   private doc: Y.Doc | null = null;
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
     const fromLink = origin instanceof Link && this.links.has(origin);
@@ -113,6 +117,8 @@ export class Link {
   private lastArrival = new Map<Endpoint, number>();
   /** Epoch for which a loss-triggered reset is already scheduled (one reset per connection). */
   private resetScheduledFor = -1;
+  /** Ends that received sync step 2 on the current connection. */
+  private readonly syncedEnds = new Set<Endpoint>();
 
   constructor(
     readonly net: Network,
@@ -147,6 +153,9 @@ export class Link {
     this.epoch++;
     this.held = [];
     this.blackholed = false;
+    this.syncedEnds.clear();
+    this.a.onDisconnected?.(this);
+    this.b.onDisconnected?.(this);
   }
 
   /** The connection broke: it closes now and the client redials after `reconnectDelay`. */
@@ -215,10 +224,14 @@ export class Link {
     // Origin = this link, as y-websocket passes the provider: the relay rule in Endpoint keys on it.
     // y-protocols catches exceptions thrown by update observers (the editor binding) and only logs
     // them; the stock provider passes no handler. Collect them: a throwing binding is a bug.
-    syncProtocol.readSyncMessage(decoder, encoder, doc, this, (error) => {
+    const kind = syncProtocol.readSyncMessage(decoder, encoder, doc, this, (error) => {
       this.net.errors.push(`${message.to.name} failed to apply an update from ${this.other(message.to).name}: ${error.stack ?? error.message}`);
     });
     this.net.stats.delivered++;
+    if (kind === syncProtocol.messageYjsSyncStep2 && !this.syncedEnds.has(message.to)) {
+      this.syncedEnds.add(message.to);
+      message.to.onSynced?.(this);
+    }
     if (encoding.length(encoder) > 1) this.send(message.to, encoding.toUint8Array(encoder));
   }
 }

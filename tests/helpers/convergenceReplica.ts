@@ -38,11 +38,69 @@ function extensionsFor(ids: Prng | undefined): AnyExtension[] {
   return extensions.map((extension) => (extension.name === 'uniqueID' ? extension.configure({ generateID }) : extension));
 }
 
+/**
+ * Stands in for the app's WebsocketProvider where the editor looks at it. The app passes its provider
+ * to the caret extension, so UniqueID takes its "provider" path: it waits for the provider's `synced`
+ * event and then stamps headings that have no id, in an ordinary local transaction that y-tiptap
+ * writes to Yjs. Without a provider UniqueID takes a path the app never uses (it re-stamps inside an
+ * appendTransaction to the first y-sync transaction, which y-tiptap never writes back).
+ * Like y-websocket, `synced` is emitted each time a connection completes its handshake.
+ */
+export class ProviderSignal {
+  synced = false;
+  private readonly listeners = new Set<(synced: boolean) => void>();
+
+  on(event: 'synced', listener: (synced: boolean) => void): void {
+    if (event === 'synced') this.listeners.add(listener);
+  }
+
+  off(event: 'synced', listener: (synced: boolean) => void): void {
+    if (event === 'synced') this.listeners.delete(listener);
+  }
+
+  /** The connection to the server completed sync step 2 (y-websocket sets `synced` and emits). */
+  handshakeCompleted(): void {
+    if (this.synced) return;
+    this.synced = true;
+    for (const listener of [...this.listeners]) listener(true);
+  }
+
+  /** The connection closed: the next completed handshake emits `synced` again. */
+  connectionLost(): void {
+    this.synced = false;
+  }
+}
+
+/**
+ * Builds the editor and runs what Tiptap defers with `window.setTimeout(0)` (the `create` event, where
+ * UniqueID subscribes to the provider) right away. In the app that timeout fires long before the
+ * provider's first sync, which needs a network round trip; the scenarios run on a virtual clock without
+ * yielding to timers, so without this the subscription would happen at an arbitrary later point.
+ */
+function createEditorNow(options: ConstructorParameters<typeof Editor>[0]): Editor {
+  const deferred: (() => void)[] = [];
+  const original = window.setTimeout;
+  window.setTimeout = ((callback: () => void) => {
+    deferred.push(callback);
+    return 0;
+  }) as unknown as typeof window.setTimeout;
+  let editor: Editor;
+  try {
+    editor = new Editor(options);
+  } finally {
+    window.setTimeout = original;
+  }
+  for (const callback of deferred) callback();
+  return editor;
+}
+
 export class EditorReplica {
   readonly name: string;
   readonly doc: Y.Doc;
   readonly editor: Editor;
   readonly persistence: IndexeddbPersistence | null;
+  /** What UniqueID sees as the provider; the scenario reports the server handshake to it. */
+  readonly provider = new ProviderSignal();
   private closed = false;
 
   private constructor(options: ReplicaOptions, initialUpdate?: Uint8Array) {
@@ -52,12 +110,13 @@ export class EditorReplica {
     if (initialUpdate) Y.applyUpdate(this.doc, initialUpdate);
     // Same order as the client's session: storage first, then the editor binds the fragment.
     this.persistence = options.idbName ? new IndexeddbPersistence(options.idbName, this.doc) : null;
-    this.editor = new Editor({
+    this.editor = createEditorNow({
       element: document.createElement('div'),
       injectCSS: false,
       extensions: [
         ...extensionsFor(options.ids),
-        Collaboration.configure({ document: this.doc, field: DOCUMENT_FRAGMENT }),
+        // The app gives its provider to CollaborationCaret; UniqueID looks for a provider on either.
+        Collaboration.configure({ document: this.doc, field: DOCUMENT_FRAGMENT, provider: this.provider }),
       ],
     });
     // Y.UndoManager merges changes made less than `captureTimeout` (500 ms of wall-clock time)

@@ -105,7 +105,17 @@ async function openReplica(world: World, config: ScenarioConfig, index: number):
     ? await EditorReplica.open({ ...options, idbName: `tandem-r${index}` })
     : EditorReplica.openInMemory(options);
   world.ledger.track(replica.doc);
-  world.endpoints[index]!.attach(replica.doc);
+  const endpoint = world.endpoints[index]!;
+  const serverLink = world.serverLinks[index]!;
+  endpoint.attach(replica.doc);
+  // y-websocket's `synced`, which UniqueID waits for: only the server connection counts, not the
+  // BroadcastChannel-like peer links.
+  endpoint.onSynced = (link) => {
+    if (link === serverLink) replica.provider.handshakeCompleted();
+  };
+  endpoint.onDisconnected = (link) => {
+    if (link === serverLink) replica.provider.connectionLost();
+  };
   return replica;
 }
 

@@ -59,7 +59,15 @@ export async function runTabsScenario(seed: number): Promise<TabsResult> {
       const endpoint = new Endpoint(name, 'none');
       const replica = await open(name, browser, prng.fork(`ids-${name}`));
       endpoint.attach(replica.doc);
-      tabs.push({ name, browser, endpoint, serverLink: net.link(endpoint, hub), replica });
+      const tab: Tab = { name, browser, endpoint, serverLink: net.link(endpoint, hub), replica };
+      // y-websocket's `synced` (UniqueID waits for it) comes from the server connection only.
+      endpoint.onSynced = (link) => {
+        if (link === tab.serverLink) tab.replica.provider.handshakeCompleted();
+      };
+      endpoint.onDisconnected = (link) => {
+        if (link === tab.serverLink) tab.replica.provider.connectionLost();
+      };
+      tabs.push(tab);
     }
     const broadcastChannel = net.link(tabs[0]!.endpoint, tabs[1]!.endpoint);
     for (const link of net.links) link.connect();

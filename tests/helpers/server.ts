@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTandemServer, type TandemServer } from '../../server/app.js';
 import type { ServerConfig } from '../../server/config.js';
+import { DEFAULT_HISTORY_SETTINGS } from '../../server/history/settings.js';
 
 export const TEST_AUTH_SECRET = 'integration-test-secret-0123456789abcdef';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -28,6 +29,7 @@ export async function startTestServer(
       authSecret: TEST_AUTH_SECRET,
       logLevel: 'silent',
       staticDir: null,
+      history: DEFAULT_HISTORY_SETTINGS,
       ...overrides,
     },
     options,

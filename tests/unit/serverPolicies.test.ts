@@ -98,6 +98,8 @@ describe('loadConfig', () => {
     [{ REDIS_URL: 'http://x' }, /REDIS_URL/],
     [{ AUTH_SECRET: 'short' }, /AUTH_SECRET/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ HISTORY_RETENTION_DAYS: '-1' }, /HISTORY_RETENTION_DAYS/],
+    [{ HISTORY_SNAPSHOT_EVERY_ROWS: 'often' }, /HISTORY_SNAPSHOT_EVERY_ROWS/],
   ])('refuses %j with a message naming the variable', (env, pattern) => {
     expect(() => loadConfig(env, defaults)).toThrow(ConfigError);
     expect(() => loadConfig(env, defaults)).toThrow(pattern);
