@@ -13,6 +13,7 @@ import type { HistorySettings } from './history/settings.js';
 import { createLogger, errorFields, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { RoomRegistry } from './room/registry.js';
+import { withGroupCommit } from './storage/groupCommit.js';
 import { openStore } from './storage/openStore.js';
 import type { DocumentStore } from './storage/types.js';
 import { Connection } from './transport/connection.js';
@@ -41,7 +42,7 @@ export async function createTandemServer(
   const metrics = new Metrics();
   // wrapStore lets tests inject storage faults around the real store.
   const opened = await openStore(config);
-  const store = options.wrapStore ? options.wrapStore(opened) : opened;
+  const store = withGroupCommit(options.wrapStore ? options.wrapStore(opened) : opened);
   const tokens = createTokenService(resolveAuthSecret(config.authSecret, config.dataDir));
   // Timeline settings (retention, snapshot cadence) come from the HISTORY_* variables; tests may pass their own.
   const history = options.history ?? config.history;

@@ -101,6 +101,34 @@ export async function openPostgresStore(connectionString: string): Promise<Docum
     }
   }
 
+  /** One document's rows, plus its authors and last-written time, inside the caller's transaction. */
+  async function appendRows(tx: pg.PoolClient, docName: string, rows: readonly LogRow[]): Promise<void> {
+    for (const row of rows) {
+      await tx.query('INSERT INTO tandem_updates (doc, seq, data, user_id, created_at, meta) VALUES ($1, $2, $3, $4, $5, $6)', [
+        docName,
+        row.seq,
+        Buffer.from(row.update),
+        row.userId,
+        row.createdAt,
+        encodeEventMeta(row.meta),
+      ]);
+    }
+    for (const author of authorsOf(rows)) {
+      await tx.query(
+        `INSERT INTO tandem_authors (doc, user_id, name, color, updated_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (doc, user_id) DO UPDATE SET name = EXCLUDED.name, color = EXCLUDED.color, updated_at = EXCLUDED.updated_at
+         WHERE tandem_authors.name IS DISTINCT FROM EXCLUDED.name OR tandem_authors.color IS DISTINCT FROM EXCLUDED.color`,
+        [docName, author.userId, author.name, author.color, author.at],
+      );
+    }
+    const at = rows[rows.length - 1]?.createdAt ?? Date.now();
+    await tx.query(
+      `INSERT INTO tandem_documents (name, created_at, updated_at) VALUES ($1, $2, $2)
+       ON CONFLICT (name) DO UPDATE SET updated_at = EXCLUDED.updated_at`,
+      [docName, at],
+    );
+  }
+
   return {
     kind: 'postgres',
     async load(docName): Promise<StoredDocument> {
@@ -126,31 +154,11 @@ export async function openPostgresStore(connectionString: string): Promise<Docum
     },
     async append(docName, rows: readonly LogRow[]) {
       if (rows.length === 0) return;
+      await inTransaction((tx) => appendRows(tx, docName, rows));
+    },
+    async appendMany(batches) {
       await inTransaction(async (tx) => {
-        for (const row of rows) {
-          await tx.query('INSERT INTO tandem_updates (doc, seq, data, user_id, created_at, meta) VALUES ($1, $2, $3, $4, $5, $6)', [
-            docName,
-            row.seq,
-            Buffer.from(row.update),
-            row.userId,
-            row.createdAt,
-            encodeEventMeta(row.meta),
-          ]);
-        }
-        for (const author of authorsOf(rows)) {
-          await tx.query(
-            `INSERT INTO tandem_authors (doc, user_id, name, color, updated_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (doc, user_id) DO UPDATE SET name = EXCLUDED.name, color = EXCLUDED.color, updated_at = EXCLUDED.updated_at
-             WHERE tandem_authors.name IS DISTINCT FROM EXCLUDED.name OR tandem_authors.color IS DISTINCT FROM EXCLUDED.color`,
-            [docName, author.userId, author.name, author.color, author.at],
-          );
-        }
-        const at = rows[rows.length - 1]?.createdAt ?? Date.now();
-        await tx.query(
-          `INSERT INTO tandem_documents (name, created_at, updated_at) VALUES ($1, $2, $2)
-           ON CONFLICT (name) DO UPDATE SET updated_at = EXCLUDED.updated_at`,
-          [docName, at],
-        );
+        for (const batch of batches) if (batch.rows.length > 0) await appendRows(tx, batch.docName, batch.rows);
       });
     },
     async compact(docName, checkpoint: Checkpoint, options = {}) {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { authorsOf, decodeEventMeta, encodeEventMeta, withAuthor } from './eventMetaCodec.js';
-import type { Checkpoint, DocumentStore, EventRow, LogRow, NewSnapshot, SnapshotInfo, SnapshotKind, StoredDocument } from './types.js';
+import type { AppendBatch, Checkpoint, DocumentStore, EventRow, LogRow, NewSnapshot, SnapshotInfo, SnapshotKind, StoredDocument } from './types.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS documents (
@@ -154,6 +154,11 @@ export function openSqliteStore(dataDir: string, fileName = 'tandem.sqlite'): Do
     if (last) touchDocument.run(docName, last.createdAt, last.createdAt);
   });
 
+  // Nested appendTx calls run as savepoints inside this one transaction: one commit, one fsync.
+  const appendManyTx = db.transaction((batches: ReadonlyArray<AppendBatch>) => {
+    for (const batch of batches) if (batch.rows.length > 0) appendTx(batch.docName, batch.rows);
+  });
+
   const compactTx = db.transaction((docName: string, checkpoint: Checkpoint, pruneBefore: number | undefined) => {
     const current = selectCheckpoint.get(docName);
     if (current && current.seq > checkpoint.seq) {
@@ -181,6 +186,9 @@ export function openSqliteStore(dataDir: string, fileName = 'tandem.sqlite'): Do
     },
     async append(docName, rows) {
       if (rows.length > 0) appendTx(docName, rows);
+    },
+    async appendMany(batches) {
+      appendManyTx(batches);
     },
     async compact(docName, checkpoint, options = {}) {
       compactTx(docName, checkpoint, options.pruneBefore);

@@ -85,12 +85,20 @@ export interface StoredDocument {
   rows: LogRow[];
 }
 
+export interface AppendBatch {
+  docName: string;
+  rows: readonly LogRow[];
+}
+
 export interface DocumentStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Everything needed to rebuild the document; an unknown document loads as empty. */
   load(docName: string): Promise<StoredDocument>;
   /** Appends rows atomically (all or none). Resolves only once they are durable. */
   append(docName: string, rows: readonly LogRow[]): Promise<void>;
+  /** Appends several documents' rows in ONE atomic transaction (all or none), resolving once durable: the
+   *  server commits every room's writes of an event-loop turn together, one fsync instead of one per room. */
+  appendMany(batches: ReadonlyArray<AppendBatch>): Promise<void>;
   /**
    * Atomically stores `checkpoint` (so loading replays only the rows after it) and prunes history that
    * fell out of the retention window: rows folded into it (seq ≤ checkpoint.seq) written before

@@ -69,6 +69,26 @@ for (const [kind, available, open] of implementations) {
       expect(rebuild(await s.load(name))).toBe('a');
     });
 
+    it('C3b appendMany commits several documents at once, all or none', async () => {
+      const s = await store();
+      const [first, second] = [uniqueDocName('many-a'), uniqueDocName('many-b')];
+      const source = new Y.Doc();
+      await s.appendMany([
+        { docName: first, rows: [{ seq: 1, update: textUpdate(source, 'a'), userId: null, createdAt: 1 }] },
+        { docName: second, rows: [{ seq: 1, update: textUpdate(source, 'b'), userId: null, createdAt: 1 }] },
+      ]);
+      expect((await s.load(first)).rows.map((r) => r.seq)).toEqual([1]);
+      expect((await s.load(second)).rows.map((r) => r.seq)).toEqual([1]);
+      // The second document's row collides: neither document gets anything from this batch.
+      await expect(
+        s.appendMany([
+          { docName: first, rows: [{ seq: 2, update: textUpdate(source, 'c'), userId: null, createdAt: 2 }] },
+          { docName: second, rows: [{ seq: 1, update: textUpdate(source, 'd'), userId: null, createdAt: 2 }] },
+        ]),
+      ).rejects.toThrow();
+      expect((await s.load(first)).rows.map((r) => r.seq)).toEqual([1]);
+    });
+
     it('C4 compaction keeps the document; loading replays only rows after the checkpoint; history stays', async () => {
       const s = await store();
       const name = uniqueDocName('compact');

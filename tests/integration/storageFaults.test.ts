@@ -20,6 +20,10 @@ function faultyStore(store: DocumentStore, fault: { append: boolean; ping: boole
       if (fault.append) throw new Error('injected: disk full');
       return store.append(docName, rows);
     },
+    async appendMany(batches) {
+      if (fault.append) throw new Error('injected: disk full');
+      return store.appendMany(batches);
+    },
     async ping() {
       if (fault.ping) throw new Error('injected: storage unreachable');
       return store.ping();
