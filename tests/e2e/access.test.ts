@@ -4,39 +4,26 @@
  * Tokens are minted here the way a host application's backend would, with the server's secret.
  */
 import { SignJWT } from 'jose';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { Role, SessionResponse } from '../../shared/auth.js';
 import {
   browserTestsEnabled,
   editorText,
-  launchBrowser,
   newUser,
-  startServer,
   uniqueDocName,
   waitForConnectionState,
-  type TandemServer,
   type UserPage,
+  browserEnvironment,
 } from '../helpers/browser.js';
 
 describe.skipIf(!browserTestsEnabled())('access and close codes', () => {
-  let server: TandemServer;
-  let browser: Browser;
+  const env = browserEnvironment();
   const users: UserPage[] = [];
-
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
 
   /** A fresh person whose stored session token is `token` (claims chosen by the test). */
   async function userWithToken(name: string, claims: { role: Role; doc: string; secret?: string }): Promise<UserPage> {
-    const user = await newUser(browser, server.url, name);
+    const user = await newUser(env.browser, env.server.url, name);
     users.push(user);
     const identity = await user.page.evaluate(() => JSON.parse(localStorage.getItem('tandem.identity') ?? 'null') as { color: string });
     const expiresAt = Math.floor(Date.now() / 1000) + 3600;
@@ -44,7 +31,7 @@ describe.skipIf(!browserTestsEnabled())('access and close codes', () => {
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(`host-${name.toLowerCase()}`)
       .setExpirationTime(expiresAt)
-      .sign(new TextEncoder().encode(claims.secret ?? server.authSecret));
+      .sign(new TextEncoder().encode(claims.secret ?? env.server.authSecret));
     const session: SessionResponse = { token, user: { id: `host-${name}`, name, color: identity.color }, expiresAt };
     await user.page.evaluate((value) => localStorage.setItem('tandem.session', JSON.stringify(value)), session);
     return user;
@@ -53,8 +40,8 @@ describe.skipIf(!browserTestsEnabled())('access and close codes', () => {
   const storedToken = (page: Page) =>
     page.evaluate(() => (JSON.parse(localStorage.getItem('tandem.session') ?? 'null') as SessionResponse | null)?.token);
 
-  it('replaces a token the server refuses (4401) and connects', async () => {
-    const user = await userWithToken('Rejected', { role: 'editor', doc: '*', secret: 'not-the-server-secret-at-all-000' });
+  it('replaces a token the env.server refuses (4401) and connects', async () => {
+    const user = await userWithToken('Rejected', { role: 'editor', doc: '*', secret: 'not-the-env.server-secret-at-all-000' });
     const before = await storedToken(user.page);
     await user.page.goto(`/d/${uniqueDocName('reauth')}`);
     await waitForConnectionState(user.page, 'connected');
@@ -75,7 +62,7 @@ describe.skipIf(!browserTestsEnabled())('access and close codes', () => {
     const user = await userWithToken('Viewer', { role: 'viewer', doc: '*' });
     await user.page.goto(`/d/${uniqueDocName('view')}`);
     await waitForConnectionState(user.page, 'connected');
-    // Read-only before the first keystroke, so nothing is typed that the server would refuse.
+    // Read-only before the first keystroke, so nothing is typed that the env.server would refuse.
     await expect.poll(() => user.page.locator('.ProseMirror').getAttribute('contenteditable')).toBe('false');
     await expect.poll(() => user.page.locator('.banner').allInnerTexts()).toContainEqual(expect.stringContaining('view-only'));
     await user.page.locator('.ProseMirror').click();

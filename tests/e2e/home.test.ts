@@ -1,30 +1,19 @@
 /** Home page, first visit and sharing. */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   browserTestsEnabled,
-  launchBrowser,
   newUser,
-  startServer,
   waitForConnectionState,
-  type TandemServer,
   type UserPage,
+  browserEnvironment,
 } from '../helpers/browser.js';
 
 describe.skipIf(!browserTestsEnabled())('home page and sharing', () => {
-  let server: TandemServer;
-  let browser: Browser;
+  const env = browserEnvironment();
   let user: UserPage;
 
   beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    user = await newUser(browser, server.url, 'Grace Hopper', { permissions: ['clipboard-read', 'clipboard-write'] });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
+    user = await newUser(env.browser, env.server.url, 'Grace Hopper', { permissions: ['clipboard-read', 'clipboard-write'] });
   });
 
   it('refuses an invalid document name with a clear message', async () => {

@@ -2,18 +2,12 @@
  * Section locks in two browsers: Ada locks a section; Bob sees her badge and cannot type into it (a
  * polite message says why) but can still edit elsewhere; Ada releases; Bob can type there again.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   browserTestsEnabled,
   editorText,
-  launchBrowser,
-  newUser,
-  openDocument,
-  startServer,
-  uniqueDocName,
-  type TandemServer,
-  type UserPage,
+  twoPeopleInOneDocument,
 } from '../helpers/browser.js';
 
 const DOCUMENT = ['Intro', 'intro text', 'Clause', 'clause text', 'Other', 'other text'].join('\n');
@@ -30,81 +24,63 @@ async function caretAtEndOf(page: Page, text: string): Promise<void> {
 }
 
 describe.skipIf(!browserTestsEnabled())('section locks', () => {
-  let server: TandemServer;
-  let browser: Browser;
-  let ada: UserPage;
-  let bob: UserPage;
-  const docName = uniqueDocName('locks');
-
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    ada = await newUser(browser, server.url, 'Ada Lovelace');
-    bob = await newUser(browser, server.url, 'Bob Moog');
-    await openDocument(ada.page, docName);
-    await openDocument(bob.page, docName);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = twoPeopleInOneDocument('locks');
 
   it('locks a section for its holder only, and releases it', async () => {
-    await ada.page.locator('.ProseMirror').click();
-    await ada.page.keyboard.type('# Intro\nintro text\n# Clause\nclause text\n# Other\nother text');
-    await expect.poll(() => textOf(bob.page)).toBe(DOCUMENT);
+    await env.ada.page.locator('.ProseMirror').click();
+    await env.ada.page.keyboard.type('# Intro\nintro text\n# Clause\nclause text\n# Other\nother text');
+    await expect.poll(() => textOf(env.bob.page)).toBe(DOCUMENT);
     // Bob edits the clause before anyone locks it (this goes on his undo stack).
-    await caretAtEndOf(bob.page, 'clause text');
-    await bob.page.keyboard.type(' b');
-    await expect.poll(() => textOf(ada.page)).toBe(DOCUMENT.replace('clause text', 'clause text b'));
+    await caretAtEndOf(env.bob.page, 'clause text');
+    await env.bob.page.keyboard.type(' b');
+    await expect.poll(() => textOf(env.ada.page)).toBe(DOCUMENT.replace('clause text', 'clause text b'));
 
     // Ada locks "Clause" with the button on its heading.
-    await headingOf(ada.page, 'Clause').hover();
-    await headingOf(ada.page, 'Clause').getByTestId('lock-button').click();
-    await expect.poll(() => headingOf(ada.page, 'Clause').getByTestId('lock-badge').getAttribute('data-label')).toBe('Locked by you');
-    await expect.poll(() => headingOf(ada.page, 'Clause').getByTestId('release-lock').count()).toBe(1);
+    await headingOf(env.ada.page, 'Clause').hover();
+    await headingOf(env.ada.page, 'Clause').getByTestId('lock-button').click();
+    await expect.poll(() => headingOf(env.ada.page, 'Clause').getByTestId('lock-badge').getAttribute('data-label')).toBe('Locked by you');
+    await expect.poll(() => headingOf(env.ada.page, 'Clause').getByTestId('release-lock').count()).toBe(1);
 
     // Bob sees Ada's badge, and no release control.
-    const badge = headingOf(bob.page, 'Clause').getByTestId('lock-badge');
+    const badge = headingOf(env.bob.page, 'Clause').getByTestId('lock-badge');
     await expect.poll(() => badge.getAttribute('data-label'), { timeout: 10_000 }).toMatch(/^Locked by Ada Lovelace · \d+ min left$/);
-    expect(await headingOf(bob.page, 'Clause').getByTestId('release-lock').count()).toBe(0);
+    expect(await headingOf(env.bob.page, 'Clause').getByTestId('release-lock').count()).toBe(0);
 
     // Bob cannot type into the section, delete from it, retitle it, or undo his earlier edit there;
     // he is told why.
-    await bob.page.keyboard.press('Control+z');
-    await bob.page.getByTestId('lock-toast').waitFor();
-    await caretAtEndOf(bob.page, 'clause text b');
-    await bob.page.keyboard.type('XYZ');
-    await bob.page.keyboard.press('Backspace');
-    await bob.page.keyboard.press('Enter');
-    await bob.page.getByTestId('lock-toast').waitFor();
-    expect(await bob.page.getByTestId('lock-toast').innerText()).toContain('Ada Lovelace is editing this section');
-    await headingOf(bob.page, 'Clause').click();
-    await bob.page.keyboard.type('!!');
+    await env.bob.page.keyboard.press('Control+z');
+    await env.bob.page.getByTestId('lock-toast').waitFor();
+    await caretAtEndOf(env.bob.page, 'clause text b');
+    await env.bob.page.keyboard.type('XYZ');
+    await env.bob.page.keyboard.press('Backspace');
+    await env.bob.page.keyboard.press('Enter');
+    await env.bob.page.getByTestId('lock-toast').waitFor();
+    expect(await env.bob.page.getByTestId('lock-toast').innerText()).toContain('Ada Lovelace is editing this section');
+    await headingOf(env.bob.page, 'Clause').click();
+    await env.bob.page.keyboard.type('!!');
     // Outside the section he can still type.
-    await caretAtEndOf(bob.page, 'other text');
-    await bob.page.keyboard.type(' by Bob');
+    await caretAtEndOf(env.bob.page, 'other text');
+    await env.bob.page.keyboard.type(' by Bob');
     const afterRefusal = DOCUMENT.replace('clause text', 'clause text b').replace('other text', 'other text by Bob');
-    await expect.poll(() => textOf(ada.page)).toBe(afterRefusal);
-    expect(await textOf(bob.page)).toBe(afterRefusal);
+    await expect.poll(() => textOf(env.ada.page)).toBe(afterRefusal);
+    expect(await textOf(env.bob.page)).toBe(afterRefusal);
 
-    // The editor refused all of it: the server never had to revert anything.
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    // The editor refused all of it: the env.server never had to revert anything.
+    const metrics = await (await fetch(`${env.server.url}/metrics`)).text();
     expect(metrics).not.toMatch(/^tandem_lock_reverts_total(\{[^}]*\})? [1-9]/m);
 
     // Ada can still edit her own section.
-    await caretAtEndOf(ada.page, 'clause text b');
-    await ada.page.keyboard.type(' (Ada)');
-    await expect.poll(() => editorText(bob.page)).toContain('clause text b (Ada)');
+    await caretAtEndOf(env.ada.page, 'clause text b');
+    await env.ada.page.keyboard.type(' (Ada)');
+    await expect.poll(() => editorText(env.bob.page)).toContain('clause text b (Ada)');
 
     // Ada releases; the badge goes away for Bob, and he can type there.
-    await headingOf(ada.page, 'Clause').getByTestId('release-lock').click();
-    await expect.poll(() => headingOf(bob.page, 'Clause').getByTestId('lock-badge').count(), { timeout: 10_000 }).toBe(0);
-    await caretAtEndOf(bob.page, 'clause text b (Ada)');
-    await bob.page.keyboard.type(' and Bob');
-    await expect.poll(() => editorText(ada.page)).toContain('clause text b (Ada) and Bob');
-    expect(ada.errors).toEqual([]);
-    expect(bob.errors).toEqual([]);
+    await headingOf(env.ada.page, 'Clause').getByTestId('release-lock').click();
+    await expect.poll(() => headingOf(env.bob.page, 'Clause').getByTestId('lock-badge').count(), { timeout: 10_000 }).toBe(0);
+    await caretAtEndOf(env.bob.page, 'clause text b (Ada)');
+    await env.bob.page.keyboard.type(' and Bob');
+    await expect.poll(() => editorText(env.ada.page)).toContain('clause text b (Ada) and Bob');
+    expect(env.ada.errors).toEqual([]);
+    expect(env.bob.errors).toEqual([]);
   });
 });

@@ -2,47 +2,22 @@
  * Offline: edits made without a network survive a reload (service worker + IndexedDB) and reach the
  * other person, once, when the network returns.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   browserTestsEnabled,
   editorText,
-  launchBrowser,
-  newUser,
-  openDocument,
-  startServer,
-  uniqueDocName,
   waitForConnectionState,
-  type TandemServer,
-  type UserPage,
+  twoPeopleInOneDocument,
 } from '../helpers/browser.js';
 
 describe.skipIf(!browserTestsEnabled())('working offline', () => {
-  let server: TandemServer;
-  let browser: Browser;
-  let ada: UserPage;
-  let bob: UserPage;
-  const docName = uniqueDocName('offline');
-
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    ada = await newUser(browser, server.url, 'Ada Offline');
-    bob = await newUser(browser, server.url, 'Bob Online');
-    await openDocument(ada.page, docName);
-    await openDocument(bob.page, docName);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = twoPeopleInOneDocument('offline', ['Ada Offline', 'Bob Online']);
 
   it('keeps edits across an offline reload and syncs them once back online', async () => {
-    const { page, context } = ada;
+    const { page, context } = env.ada;
     await page.locator('.ProseMirror').click();
     await page.keyboard.type('Online line.');
-    await expect.poll(() => editorText(bob.page)).toBe('Online line.');
+    await expect.poll(() => editorText(env.bob.page)).toBe('Online line.');
 
     // The service worker must control the page before the network goes away, or nothing can reload.
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 15_000 });
@@ -58,7 +33,7 @@ describe.skipIf(!browserTestsEnabled())('working offline', () => {
     await expect.poll(() => save.getAttribute('data-pending')).toBe('true');
     await expect.poll(() => save.innerText()).toBe('Offline — changes saved on this device');
     // Bob must not have it: the socket really is down.
-    expect(await editorText(bob.page)).toBe('Online line.');
+    expect(await editorText(env.bob.page)).toBe('Online line.');
 
     // The service worker's own network is down too, so the reload below really comes from its cache.
     const [worker] = context.serviceWorkers();
@@ -73,11 +48,11 @@ describe.skipIf(!browserTestsEnabled())('working offline', () => {
 
     await context.setOffline(false);
     await waitForConnectionState(page, 'connected');
-    await expect.poll(() => editorText(bob.page), { timeout: 15_000 }).toBe('Online line.\nWritten on the train.');
+    await expect.poll(() => editorText(env.bob.page), { timeout: 15_000 }).toBe('Online line.\nWritten on the train.');
     await page.locator('[data-testid="save-state"][data-pending="false"]').waitFor({ timeout: 15_000 });
-    // Nothing duplicated on either side (IndexedDB restore + server state merge as a CRDT, not a paste).
+    // Nothing duplicated on either side (IndexedDB restore + env.server state merge as a CRDT, not a paste).
     expect(await editorText(page)).toBe('Online line.\nWritten on the train.');
-    expect(ada.errors).toEqual([]);
-    expect(bob.errors).toEqual([]);
+    expect(env.ada.errors).toEqual([]);
+    expect(env.bob.errors).toEqual([]);
   });
 });

@@ -4,17 +4,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   browserTestsEnabled,
-  launchBrowser,
   newUser,
   openDocument,
-  startServer,
   uniqueDocName,
-  type TandemServer,
   type UserPage,
+  browserEnvironment,
 } from '../helpers/browser.js';
 
 const SCREENSHOT = path.resolve(import.meta.dirname, '../../docs/presence.png');
@@ -68,8 +66,7 @@ async function inViewport(page: Page, selector: string): Promise<boolean> {
 }
 
 describe.skipIf(!browserTestsEnabled())('presence and live cursors', () => {
-  let server: TandemServer;
-  let browser: Browser;
+  const env = browserEnvironment();
   let ada: UserPage;
   let bob: UserPage;
   let adaId = '';
@@ -77,10 +74,8 @@ describe.skipIf(!browserTestsEnabled())('presence and live cursors', () => {
   const docName = uniqueDocName('presence');
 
   beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    ada = await newUser(browser, server.url, 'Ada Lovelace');
-    bob = await newUser(browser, server.url, 'Bob Moog');
+    ada = await newUser(env.browser, env.server.url, 'Ada Lovelace');
+    bob = await newUser(env.browser, env.server.url, 'Bob Moog');
     // Fixed colours (a first visit picks one at random), so the README screenshot is the same every run.
     await setColor(ada.page, '#8e4ec6');
     await setColor(bob.page, '#12a594');
@@ -91,11 +86,6 @@ describe.skipIf(!browserTestsEnabled())('presence and live cursors', () => {
     await bob.page.waitForFunction(() => document.querySelector('.ProseMirror')?.textContent?.includes('The very last line.'), null, {
       timeout: 15_000,
     });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
   });
 
   it("shows each person the other's avatar, caret label, selection and section", async () => {
@@ -196,7 +186,7 @@ describe.skipIf(!browserTestsEnabled())('presence and live cursors', () => {
     // A quiet spell ends "typing" (TYPING_QUIET_MS, 2.5 s).
     await expect.poll(() => avatarOf(bob.page, 'Ada Lovelace').getAttribute('data-typing'), { timeout: 8_000 }).toBe('false');
 
-    // Headless pages are never hidden, so stage what the browser does when another tab comes to the front.
+    // Headless pages are never hidden, so stage what the env.browser does when another tab comes to the front.
     const setHidden = (hidden: boolean) =>
       ada.page.evaluate((value) => {
         Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (value ? 'hidden' : 'visible') });
@@ -223,7 +213,7 @@ describe.skipIf(!browserTestsEnabled())('presence and live cursors', () => {
   });
 
   it('shows a third person arriving and removes them within seconds when their tab closes', async () => {
-    const cy = await newUser(browser, server.url, 'Cy Twombly');
+    const cy = await newUser(env.browser, env.server.url, 'Cy Twombly');
     await openDocument(cy.page, docName);
     await avatarOf(bob.page, 'Cy Twombly').waitFor();
     await expect.poll(() => bob.page.getByTestId('presence-count').getAttribute('data-count')).toBe('3');

@@ -4,48 +4,23 @@
  * restored text, and the restore is in the timeline.
  */
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   browserTestsEnabled,
   editorText,
-  launchBrowser,
-  newUser,
-  openDocument,
-  startServer,
-  uniqueDocName,
-  type TandemServer,
-  type UserPage,
+  twoPeopleInOneDocument,
 } from '../helpers/browser.js';
 
 const SCREENSHOT = path.resolve(import.meta.dirname, '../../docs/timeline.png');
 
 describe.skipIf(!browserTestsEnabled())('timeline: preview, compare, restore', () => {
-  let server: TandemServer;
-  let browser: Browser;
-  let ada: UserPage;
-  let bob: UserPage;
-  const docName = uniqueDocName('timeline');
-
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    ada = await newUser(browser, server.url, 'Ada Lovelace');
-    bob = await newUser(browser, server.url, 'Bob Moog');
-    await openDocument(ada.page, docName);
-    await openDocument(bob.page, docName);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = twoPeopleInOneDocument('timeline');
 
   it('previews an older point, compares it, and restores it for everyone', async () => {
-    const { page } = ada;
+    const { page } = env.ada;
     await page.locator('.ProseMirror').click();
     await page.keyboard.type('The original plan.');
-    await expect.poll(() => editorText(bob.page)).toBe('The original plan.');
+    await expect.poll(() => editorText(env.bob.page)).toBe('The original plan.');
     await page.locator('[data-testid="save-state"][data-pending="false"]').waitFor();
 
     // Open the timeline and name this version.
@@ -60,7 +35,7 @@ describe.skipIf(!browserTestsEnabled())('timeline: preview, compare, restore', (
     await page.locator('.ProseMirror').click();
     await page.keyboard.press('ControlOrMeta+a');
     await page.keyboard.type('Something else entirely.');
-    await expect.poll(() => editorText(bob.page)).toBe('Something else entirely.');
+    await expect.poll(() => editorText(env.bob.page)).toBe('Something else entirely.');
 
     // Preview the named version: read-only, in place of the editor, with the banner.
     await page.getByTestId('timeline-version').filter({ hasText: 'First draft' }).click();
@@ -93,16 +68,16 @@ describe.skipIf(!browserTestsEnabled())('timeline: preview, compare, restore', (
     await page.getByTestId('timeline-restore-confirm').click();
     await preview.waitFor({ state: 'detached' });
     await expect.poll(() => editorText(page)).toBe('The original plan.');
-    await expect.poll(() => editorText(bob.page)).toBe('The original plan.');
+    await expect.poll(() => editorText(env.bob.page)).toBe('The original plan.');
     await page.locator('.timeline-item--restore').first().waitFor();
     expect(await page.locator('.timeline-item--restore').first().textContent()).toContain('Ada Lovelace restored');
 
     // Bob keeps editing the restored text normally.
-    await bob.page.locator('.ProseMirror').click();
-    await bob.page.keyboard.press('End');
-    await bob.page.keyboard.type(' Agreed.');
+    await env.bob.page.locator('.ProseMirror').click();
+    await env.bob.page.keyboard.press('End');
+    await env.bob.page.keyboard.type(' Agreed.');
     await expect.poll(() => editorText(page)).toBe('The original plan. Agreed.');
-    expect(ada.errors).toEqual([]);
-    expect(bob.errors).toEqual([]);
+    expect(env.ada.errors).toEqual([]);
+    expect(env.bob.errors).toEqual([]);
   });
 });

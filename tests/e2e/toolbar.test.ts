@@ -1,32 +1,21 @@
 /** The toolbar follows the selection, and Markdown-style input rules work. */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   browserTestsEnabled,
-  launchBrowser,
   newUser,
   openDocument,
-  startServer,
   uniqueDocName,
-  type TandemServer,
   type UserPage,
+  browserEnvironment,
 } from '../helpers/browser.js';
 
 describe.skipIf(!browserTestsEnabled())('toolbar', () => {
-  let server: TandemServer;
-  let browser: Browser;
+  const env = browserEnvironment();
   let user: UserPage;
 
   beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    user = await newUser(browser, server.url, 'Toolbar Tester');
+    user = await newUser(env.browser, env.server.url, 'Toolbar Tester');
     await openDocument(user.page, uniqueDocName('toolbar'));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
   });
 
   it('formats with buttons and input rules, and shows the active state', async () => {

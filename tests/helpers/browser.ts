@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SERVER_ENTRY = path.join(repoRoot, 'dist/server/server/main.js');
@@ -189,4 +190,70 @@ export async function editorText(page: Page): Promise<string> {
 
 export function uniqueDocName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
+/** A built server and a Chromium for one describe block: started in beforeAll, closed in afterAll.
+ *  Call inside the describe, before the block's own beforeAll; read the fields inside hooks and tests. */
+export interface BrowserEnvironment {
+  readonly server: TandemServer;
+  readonly browser: Browser;
+}
+
+export function browserEnvironment(): BrowserEnvironment {
+  const env: { server?: TandemServer; browser?: Browser } = {};
+  beforeAll(async () => {
+    env.server = await startServer();
+    env.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return {
+    get server() {
+      return required(env.server, 'server');
+    },
+    get browser() {
+      return required(env.browser, 'browser');
+    },
+  };
+}
+
+/** Two people (separate browser contexts) with the same new document open. */
+export interface TwoPeople extends BrowserEnvironment {
+  readonly ada: UserPage;
+  readonly bob: UserPage;
+  readonly docName: string;
+}
+
+export function twoPeopleInOneDocument(label: string, names: readonly [string, string] = ['Ada Lovelace', 'Bob Moog']): TwoPeople {
+  const environment = browserEnvironment();
+  const docName = uniqueDocName(label);
+  const people: { ada?: UserPage; bob?: UserPage } = {};
+  beforeAll(async () => {
+    people.ada = await newUser(environment.browser, environment.server.url, names[0]);
+    people.bob = await newUser(environment.browser, environment.server.url, names[1]);
+    await openDocument(people.ada.page, docName);
+    await openDocument(people.bob.page, docName);
+  });
+  return {
+    docName,
+    get server() {
+      return environment.server;
+    },
+    get browser() {
+      return environment.browser;
+    },
+    get ada() {
+      return required(people.ada, 'ada');
+    },
+    get bob() {
+      return required(people.bob, 'bob');
+    },
+  };
+}
+
+function required<T>(value: T | undefined, name: string): T {
+  if (value === undefined) throw new Error(`${name} is not ready: use it inside a hook or test`);
+  return value;
 }
