@@ -1,7 +1,6 @@
 /**
  * Two people in one document: concurrent typing converges, and each sees the other's caret label.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,6 +9,7 @@ import {
   waitForConnectionState,
   type UserPage,
   twoPeopleInOneDocument,
+  saveScreenshot,
 } from '../helpers/browser.js';
 
 const SCREENSHOT = path.resolve(import.meta.dirname, '../../docs/screenshot.png');
@@ -66,10 +66,7 @@ describe.skipIf(!browserTestsEnabled())('two people editing one document', () =>
     await env.ada.page.keyboard.press('End');
     await expect.poll(() => labelsOn(env.bob).count()).toBe(1);
     // Written only when missing or asked for, so a test run does not dirty the working tree.
-    if (!fs.existsSync(SCREENSHOT) || process.env.UPDATE_SCREENSHOT === '1') {
-      fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
-      await env.bob.page.screenshot({ path: SCREENSHOT });
-    }
+    await saveScreenshot(env.bob.page, SCREENSHOT);
   });
 
   it('shrinks a quiet caret flag to a dot and brings it back on movement', async () => {

@@ -2,7 +2,6 @@
  * Presence between two browsers: each sees the other's avatar, caret label and section marker; follow
  * mode scrolls to the other person's caret and keeps it in view until you act; a closed tab disappears.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import {
   uniqueDocName,
   type UserPage,
   browserEnvironment,
+  saveScreenshot,
 } from '../helpers/browser.js';
 
 const SCREENSHOT = path.resolve(import.meta.dirname, '../../docs/presence.png');
@@ -129,8 +129,7 @@ describe.skipIf(!browserTestsEnabled())('presence and live cursors', () => {
     await expect.poll(() => card.innerText()).toMatch(/Ada Lovelace[\s\S]*Active[\s\S]*In Budget/);
 
     await expect.poll(() => card.evaluate((element) => getComputedStyle(element).opacity)).toBe('1');
-    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
-    await bob.page.screenshot({ path: SCREENSHOT });
+    await saveScreenshot(bob.page, SCREENSHOT);
     expect(ada.errors).toEqual([]);
     expect(bob.errors).toEqual([]);
   });

@@ -9,6 +9,7 @@ import {
   browserTestsEnabled,
   editorText,
   twoPeopleInOneDocument,
+  saveScreenshot,
 } from '../helpers/browser.js';
 
 const SCREENSHOT = path.resolve(import.meta.dirname, '../../docs/timeline.png');
@@ -61,7 +62,7 @@ describe.skipIf(!browserTestsEnabled())('timeline: preview, compare, restore', (
     expect(removed).toContain('original plan');
     expect(added).toContain('else entirely');
     expect(await page.getByTestId('timeline-legend').textContent()).toContain('Ada Lovelace');
-    await page.screenshot({ path: SCREENSHOT });
+    await saveScreenshot(page, SCREENSHOT);
 
     // Restore, with confirmation: both browsers converge on the restored text.
     await page.getByTestId('timeline-restore').click();

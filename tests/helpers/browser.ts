@@ -257,3 +257,11 @@ function required<T>(value: T | undefined, name: string): T {
   if (value === undefined) throw new Error(`${name} is not ready: use it inside a hook or test`);
   return value;
 }
+
+/** Saves a README screenshot only when it is missing or UPDATE_SCREENSHOT=1, so a test run never dirties
+ *  tracked files. */
+export async function saveScreenshot(page: Page, file: string): Promise<void> {
+  if (fs.existsSync(file) && process.env.UPDATE_SCREENSHOT !== '1') return;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await page.screenshot({ path: file });
+}
