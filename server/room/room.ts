@@ -12,23 +12,21 @@
  * the clients resend what is missing through the sync handshake.
  */
 import * as encoding from 'lib0/encoding';
-import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
+import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import { CloseCode } from '../../shared/protocol/closeCodes.js';
-import { encodeAwarenessUpdate as encodeEntries, decodeAwarenessUpdate } from '../../shared/protocol/awarenessWire.js';
 import { assertNever, encodeTandemMessage, MessageType } from '../../shared/protocol/messages.js';
-import { AWARENESS_RATE_BURST, AWARENESS_RATE_PER_SECOND, COMPACT_AFTER_ROWS, MAX_DOCUMENT_BYTES } from '../../shared/limits.js';
+import { COMPACT_AFTER_ROWS, MAX_DOCUMENT_BYTES } from '../../shared/limits.js';
 import { errorFields, type Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { AutoSnapshots, type ExactState } from '../history/autoSnapshots.js';
 import { TransactionStatsTracker } from '../history/eventStats.js';
 import { DEFAULT_HISTORY_SETTINGS, type HistorySettings } from '../history/settings.js';
 import { EventKind, type DocumentStore, type EventMeta, type LogRow } from '../storage/types.js';
-import { RoomLocks, withoutLockTable } from '../locks/roomLocks.js';
-import { admitAwarenessEntries } from './awarenessPolicy.js';
-import { RateLimiter } from '../transport/rateLimiter.js';
+import { RoomLocks } from '../locks/roomLocks.js';
 import type { InboundMessage } from './decodeFrame.js';
+import { RoomAwareness } from './roomAwareness.js';
 import { isUpdateOrigin, type RoomPeer, SERVER_ORIGIN, STORAGE_ORIGIN, type UpdateOrigin } from './peer.js';
 
 export type RoomState =
@@ -72,11 +70,9 @@ export class Room {
   private readonly peers = new Set<RoomPeer>();
   /** Messages that arrived while loading, replayed in order once live. */
   private queued: Array<{ peer: RoomPeer; message: InboundMessage }> = [];
-  private readonly awarenessOwners = new Map<number, RoomPeer>();
-  /** Each peer's awareness rate budget, charged only for changes to its own state (see applyPeerAwareness). */
-  private readonly awarenessBudgets = new WeakMap<RoomPeer, RateLimiter>();
   /** Section locks: arbitration over awareness, the published table, and the revert of foreign edits. */
   readonly locks: RoomLocks;
+  private readonly awarenessGate: RoomAwareness;
   private pending: PendingUpdate[] = [];
   private flushing: Promise<void> | null = null;
   private flushTimer: NodeJS.Immediate | null = null;
@@ -101,6 +97,7 @@ export class Room {
     this.awareness.setLocalState(null);
     // Lock reverts use SERVER_ORIGIN: persisted and broadcast to everyone, the sender included.
     this.locks = new RoomLocks({ docName: name, doc: this.doc, awareness: this.awareness, revertOrigin: SERVER_ORIGIN, metrics: deps.metrics, logger: deps.logger });
+    this.awarenessGate = new RoomAwareness(this.awareness, deps.metrics);
     this.locks.onViolation((violation) => this.attributeRevert(violation.userId, violation.sectionId));
     this.snapshots = new AutoSnapshots({
       docName: name,
@@ -155,9 +152,7 @@ export class Room {
 
   leave(peer: RoomPeer): void {
     if (!this.peers.delete(peer)) return;
-    const owned = [...this.awarenessOwners].filter(([, owner]) => owner === peer).map(([clientId]) => clientId);
-    for (const clientId of owned) this.awarenessOwners.delete(clientId);
-    if (owned.length > 0) removeAwarenessStates(this.awareness, owned, 'peer left');
+    this.awarenessGate.release(peer);
     if (this.peers.size === 0) this.deps.onIdle(this);
   }
 
@@ -175,7 +170,7 @@ export class Room {
         this.applyPeerUpdate(peer, message.update);
         break;
       case 'awareness':
-        this.applyPeerAwareness(peer, message.update);
+        this.awarenessGate.receive(peer, message.update);
         break;
       case 'queryAwareness':
         peer.send(frame(MessageType.awareness, encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])));
@@ -289,44 +284,6 @@ export class Room {
       this.deps.logger.warn('refused malformed update', { doc: this.name, peer: peer.id, ...errorFields(error) });
       peer.close(CloseCode.badRequest, 'malformed update');
     }
-  }
-
-  private applyPeerAwareness(peer: RoomPeer, update: Uint8Array): void {
-    const decoded = decodeAwarenessUpdate(update);
-    if (!decoded.ok) {
-      peer.close(CloseCode.badRequest, 'malformed awareness');
-      return;
-    }
-    const ownedCount = [...this.awarenessOwners.values()].filter((owner) => owner === peer).length;
-    const admission = admitAwarenessEntries(
-      decoded.value,
-      { id: peer.id, identity: peer.identity, ownedCount },
-      (clientId) => this.awarenessOwners.get(clientId)?.id,
-      (clientId) => this.awareness.meta.get(clientId)?.clock,
-      (clientId) => this.awareness.getStates().has(clientId),
-      this.doc.clientID,
-    );
-    if (admission.refused > 0) {
-      this.deps.metrics.inc('tandem_awareness_refused_total', 'Awareness entries refused (spoofing or abuse)', admission.refused);
-    }
-    // Stock clients relay every state they receive back to the server; the policy drops those relays, so
-    // only a change to the peer's own state costs awareness budget (otherwise a few people typing at once
-    // would get everyone else in the room rate-limited). Relays still count against the message rate.
-    if (admission.accepted.length > 0 && !this.awarenessBudget(peer).take()) {
-      peer.close(CloseCode.rateLimited, 'too many awareness updates');
-      return;
-    }
-    for (const clientId of admission.claimed) this.awarenessOwners.set(clientId, peer);
-    if (admission.accepted.length > 0) applyAwarenessUpdate(this.awareness, encodeEntries(admission.accepted.map(withoutLockTable)), peer.origin);
-  }
-
-  private awarenessBudget(peer: RoomPeer): RateLimiter {
-    let budget = this.awarenessBudgets.get(peer);
-    if (!budget) {
-      budget = new RateLimiter(AWARENESS_RATE_PER_SECOND, AWARENESS_RATE_BURST);
-      this.awarenessBudgets.set(peer, budget);
-    }
-    return budget;
   }
 
   private async acknowledgeFlush(peer: RoomPeer, nonce: number): Promise<void> {
