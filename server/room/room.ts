@@ -81,6 +81,8 @@ export class Room {
   private storedBytes = 0;
   private readonly txStats = new TransactionStatsTracker(this.doc, (origin) => !isUpdateOrigin(origin) || origin.kind === 'storage');
   private readonly snapshots: AutoSnapshots;
+  /** The peer whose update is being applied right now (Yjs housekeeping during it is theirs). */
+  private applyingFor: UpdateOrigin | null = null;
   /** Set only while applyServerChange runs its transaction. */
   private serverChange: ServerChangeEvent | null = null;
   private markLoaded: () => void = () => undefined;
@@ -277,12 +279,15 @@ export class Room {
       peer.close(CloseCode.tooLarge, 'document too large');
       return;
     }
+    this.applyingFor = peer.origin;
     try {
       this.locks.applyPeerUpdate(peer, () => Y.applyUpdate(this.doc, update, peer.origin));
     } catch (error) {
       this.deps.metrics.inc('tandem_updates_refused_total', 'Updates refused', 1, { reason: 'malformed' });
       this.deps.logger.warn('refused malformed update', { doc: this.name, peer: peer.id, ...errorFields(error) });
       peer.close(CloseCode.badRequest, 'malformed update');
+    } finally {
+      this.applyingFor = null;
     }
   }
 
@@ -291,12 +296,24 @@ export class Room {
     if (this.state.kind === 'live' && peer.optedIn) peer.send(encodeTandemMessage({ kind: 'flushed', nonce }));
   }
 
-  private onDocUpdate(update: Uint8Array, origin: unknown, transaction: Y.Transaction): void {
-    if (!isUpdateOrigin(origin) || origin.kind === 'storage') return;
+  private onDocUpdate(update: Uint8Array, rawOrigin: unknown, transaction: Y.Transaction): void {
+    if (isUpdateOrigin(rawOrigin) && rawOrigin.kind === 'storage') return;
+    // Yjs's own follow-up transactions carry no origin of ours: after an update leaves redundant formatting
+    // markers, Yjs deletes them in a nested transaction with origin null, synchronously inside the peer's
+    // applyUpdate. That changes the document, so it is stored (and broadcast) like any change, or a sync
+    // reply could deliver it before it is on disk. It belongs to the peer whose update caused it; outside a
+    // peer's update (e.g. while loading) it is a server change. Found by the convergence suite.
+    const origin: UpdateOrigin = isUpdateOrigin(rawOrigin) ? rawOrigin : (this.applyingFor ?? HOUSEKEEPING_ORIGIN);
     const stats = this.txStats.take(transaction);
     const identity = origin.kind === 'peer' ? origin.peer.identity : null;
-    // A server change without its own event is a compensating revert (e.g. of a lock violation).
-    const server = origin.kind === 'server' ? (this.serverChange ?? { userId: null, kind: EventKind.revert, userName: null, userColor: null }) : null;
+    // A server change without its own event is a compensating revert (e.g. of a lock violation), unless it
+    // is Yjs housekeeping, which is recorded as an unattributed edit.
+    const server =
+      origin === HOUSEKEEPING_ORIGIN
+        ? { userId: null, kind: EventKind.edit, userName: null, userColor: null }
+        : origin.kind === 'server'
+          ? (this.serverChange ?? { userId: null, kind: EventKind.revert, userName: null, userColor: null })
+          : null;
     this.pending.push({
       update,
       origin,
@@ -399,6 +416,9 @@ interface AwarenessChange {
   updated: number[];
   removed: number[];
 }
+
+/** Origin for document changes Yjs makes by itself outside any peer's update (see onDocUpdate). */
+const HOUSEKEEPING_ORIGIN: UpdateOrigin = Object.freeze({ kind: 'server' });
 
 function frame(type: number, payload: Uint8Array): Uint8Array {
   const encoder = encoding.createEncoder();

@@ -1,13 +1,13 @@
 /**
  * Part 5 of the convergence issue: two tabs sharing one IndexedDB plus a third browser edit
  * offline, reload, reconnect — nothing lost, nothing duplicated. Scaled by CONVERGENCE_TAB_RUNS
- * (default 15) from CONVERGENCE_SEED.
+ * (default 10) from CONVERGENCE_SEED.
  */
 import { expect, test } from 'vitest';
 import { runTabsScenario } from '../helpers/convergenceTabs.js';
 
 const start = Number(process.env.CONVERGENCE_SEED ?? 1);
-const runs = Number(process.env.CONVERGENCE_TAB_RUNS ?? 15);
+const runs = Number(process.env.CONVERGENCE_TAB_RUNS ?? 10);
 
 test(`${runs} offline two-tab scenarios keep every edit exactly once`, async () => {
   const failures: string[] = [];

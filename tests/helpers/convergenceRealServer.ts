@@ -49,9 +49,9 @@ export function realServerConfig(seed: number): RealServerConfig {
   return {
     seed,
     clients: prng.int(3, 4),
-    stepsBefore: prng.int(60, 120),
+    stepsBefore: prng.int(40, 90),
     stepsDown: prng.int(5, 40),
-    stepsAfter: prng.int(60, 120),
+    stepsAfter: prng.int(40, 90),
     stepMs: prng.int(10, 20),
     latency: prng.int(0, 15),
     jitter: prng.pick([0, 10, 40]),
@@ -113,17 +113,40 @@ function sameState(a: Y.Doc, b: Y.Doc): string | null {
   return null;
 }
 
-/** True when `final` holds everything `seen` held: every clock reached and every deletion made. */
-function contains(final: Y.Snapshot, seen: Y.Snapshot): boolean {
-  for (const [client, clock] of seen.sv) if ((final.sv.get(client) ?? 0) < clock) return false;
-  return Y.equalDeleteSets(Y.mergeDeleteSets([final.ds, seen.ds]), final.ds);
+/** Deleted ids in `a` that are not deleted in `b`, as `client:from..to` ranges (for failure reports). */
+function deletionsMissing(a: Y.Doc, b: Y.Doc): string {
+  const inB = Y.createDeleteSetFromStructStore(b.store);
+  const missing: string[] = [];
+  for (const [client, ranges] of Y.createDeleteSetFromStructStore(a.store).clients) {
+    for (const { clock, len } of ranges) {
+      for (let c = clock; c < clock + len; c++) {
+        if (!Y.isDeleted(inB, Y.createID(client, c))) missing.push(`${client}:${c}`);
+      }
+    }
+  }
+  return missing.length === 0 ? 'none' : `${missing.slice(0, 12).join(' ')}${missing.length > 12 ? ` … (${missing.length})` : ''}`;
+}
+
+/** True when `final` holds everything a received update carried: every struct and every deletion. */
+function contains(final: Y.Snapshot, update: Uint8Array): boolean {
+  const { structs, ds } = Y.decodeUpdate(update);
+  for (const struct of structs) if ((final.sv.get(struct.id.client) ?? 0) < struct.id.clock + struct.length) return false;
+  return Y.equalDeleteSets(Y.mergeDeleteSets([final.ds, ds]), final.ds);
+}
+
+/** Same structs and deletions. Never reads a type, so it does not instantiate Y.Text on `a`: an instantiated
+ *  Y.Text runs Yjs' formatting cleanup after remote transactions, a local change of its own. */
+function sameYState(a: Y.Doc, b: Y.Doc): boolean {
+  return svString(a) === svString(b) &&
+    Y.equalDeleteSets(Y.createDeleteSetFromStructStore(a.store), Y.createDeleteSetFromStructStore(b.store));
 }
 
 interface Peer {
   name: string;
   client: TestClient;
-  /** Snapshot of the doc after each update received from the server. */
-  received: Y.Snapshot[];
+  /** Every update received from the server (exactly what it carried, not the doc's state: the doc may
+   *  already hold local changes the server has not seen, e.g. Yjs' own formatting cleanup). */
+  received: Uint8Array[];
 }
 
 export interface RealServerOverrides {
@@ -170,8 +193,8 @@ export async function runRealServerScenario(seed: number, overrides: RealServerO
       ledger.track(doc);
       const client = connectClient(relay.url, docName, token, { doc });
       const peer: Peer = { name: `c${i}`, client, received: [] };
-      doc.on('update', (_update: Uint8Array, origin: unknown) => {
-        if (origin === client.provider) peer.received.push(Y.snapshot(doc));
+      doc.on('update', (update: Uint8Array, origin: unknown) => {
+        if (origin === client.provider) peer.received.push(update);
       });
       peers.push(peer);
     }
@@ -231,6 +254,24 @@ export async function runRealServerScenario(seed: number, overrides: RealServerO
       if (diff) problems.push(`${peer.name} vs c0: ${diff}`);
     }
 
+    // Identical clients do not prove the server has it all: each client runs Yjs' formatting cleanup on
+    // the same remote transactions and deletes the same markers locally; those deletions may still be on
+    // their way to the server. Wait until a direct observer (it receives only stored updates: broadcasts
+    // follow the append, step 2 waits for it) holds what the clients hold.
+    const observer = connectClient(current.url, docName, token);
+    try {
+      await waitSynced(observer);
+      await waitUntil(
+        () => sameYState(observer.doc, peers[0]!.client.doc),
+        [[observer.doc, 'update'], ...peers.map((p) => [p.client.doc, 'update'] as const)],
+        'the server holds everything the clients hold',
+        15_000,
+        () => `observer ${svString(observer.doc)} vs c0 ${svString(peers[0]!.client.doc)}`,
+      );
+    } finally {
+      observer.destroy();
+    }
+
     // The stored document: stop the clients, kill -9 once more, and read what a restart loads from disk.
     for (const peer of peers) peer.client.destroy();
     await kill(current);
@@ -240,7 +281,12 @@ export async function runRealServerScenario(seed: number, overrides: RealServerO
     await waitSynced(fresh);
     const stored = fresh.doc;
     const storedDiff = sameState(stored, peers[0]!.client.doc);
-    if (storedDiff) problems.push(`stored document vs clients: ${storedDiff}`);
+    if (storedDiff) {
+      problems.push(`stored document vs clients: ${storedDiff}; deleted in the clients, not in the stored document: ` +
+        `${deletionsMissing(peers[0]!.client.doc, stored)}; the other way: ${deletionsMissing(stored, peers[0]!.client.doc)}`);
+      const serverLines = servers.flatMap((s) => s.output().split('\n')).filter((line) => /"level":"(warn|error)"/.test(line));
+      if (serverLines.length > 0) problems.push(`server warnings/errors:\n${serverLines.slice(0, 10).join('\n')}`);
+    }
     const final = Y.snapshot(stored);
     for (const peer of peers) {
       const missing = peer.received.findIndex((seen) => !contains(final, seen));
@@ -262,6 +308,7 @@ export async function runRealServerScenario(seed: number, overrides: RealServerO
     for (const peer of peers) peer.client.destroy();
     await relay?.close();
     for (const server of servers) await kill(server);
+    for (const server of servers) { const m = server.output().match(/DEBUGFOREIGN.*/g); if (m) console.log('FOREIGN', m.length, m.slice(0, 3)); }
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
   return {

@@ -124,7 +124,7 @@ class RelayedConnection {
     };
     this.upstream = new WebSocket(upstreamUrl);
     this.upstream.on('open', () => {
-      for (const { data, binary } of this.pendingUp.splice(0)) this.upstream.send(data, { binary });
+      for (const { data, binary } of this.pendingUp.splice(0)) this.deliverUp(data, binary);
     });
     this.upstream.on('message', (data, binary) => {
       if (this.state !== 'open') {
@@ -183,14 +183,20 @@ class RelayedConnection {
 
   private sendUp(data: RawData, binary: boolean): void {
     if (this.state !== 'open') return;
+    // The client may be connected before our upstream is: hold its frames until the dial completes.
+    if (this.upstream.readyState === WebSocket.CONNECTING) this.pendingUp.push({ data, binary });
+    else this.deliverUp(data, binary);
+  }
+
+  private deliverUp(data: RawData, binary: boolean): void {
+    if (this.state !== 'open' || this.upstream.readyState !== WebSocket.OPEN) return;
     this.relay.stats.framesToServer++;
     const bytes = frameBytes(data);
-    if (this.cutNext && this.upstream.readyState === WebSocket.OPEN && bytes.length >= 2) {
+    if (this.cutNext && bytes.length >= 2) {
       this.cut(bytes, binary);
       return;
     }
-    if (this.upstream.readyState === WebSocket.CONNECTING) this.pendingUp.push({ data, binary });
-    else if (this.upstream.readyState === WebSocket.OPEN) this.upstream.send(data, { binary });
+    this.upstream.send(data, { binary });
   }
 
   private sendDown(data: RawData, binary: boolean): void {

@@ -183,3 +183,22 @@ describe('S5 graceful shutdown', () => {
     expect(reader.doc.getText('t').toString()).toBe('kept');
   });
 });
+
+describe('S8 changes Yjs makes by itself are durable too', () => {
+  it('stores and broadcasts a document change whose origin is not one of ours (Yjs housekeeping uses null)', async () => {
+    // Yjs deletes redundant formatting markers in a nested transaction with origin null after some remote
+    // updates (convergence suite). Whatever makes such a change, it must be on disk before a peer sees it.
+    const srv = await server();
+    const reader = client(srv.url, 'housekeeping', await guestToken(srv.url));
+    await waitSynced(reader);
+    const room = srv.rooms.get('housekeeping');
+    if (!room) throw new Error('room not loaded');
+    room.doc.transact(() => room.doc.getText('t').insert(0, 'made by Yjs itself'), null);
+    await waitForText(reader.doc, 't', (t) => t === 'made by Yjs itself', 'reader receives it');
+    await room.whenDurable();
+    const stored = await srv.store.load('housekeeping');
+    const rebuilt = new Y.Doc();
+    for (const row of stored.rows) Y.applyUpdate(rebuilt, row.update);
+    expect(rebuilt.getText('t').toString()).toBe('made by Yjs itself');
+  });
+});
