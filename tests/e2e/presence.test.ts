@@ -55,6 +55,24 @@ const caretOf = (page: Page, userId: string) => page.locator(`.collaboration-car
 const sectionNamed = (page: Page, title: string) => page.locator('[data-testid="outline-section"]').filter({ hasText: title });
 
 /** Whether the element is on screen below the sticky top bar and toolbar. */
+/** The page's scroll position once it has stopped moving (unchanged for 5 animation frames). */
+async function settledScrollY(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      new Promise<number>((resolve) => {
+        let last = window.scrollY;
+        let unchanged = 0;
+        const tick = (): void => {
+          unchanged = window.scrollY === last ? unchanged + 1 : 0;
+          last = window.scrollY;
+          if (unchanged >= 5) resolve(last);
+          else requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      }),
+  );
+}
+
 async function inViewport(page: Page, selector: string): Promise<boolean> {
   return page.evaluate((sel) => {
     const element = document.querySelector(sel);
@@ -140,8 +158,9 @@ describe.skipIf(!browserTestsEnabled())('presence and live cursors', () => {
     await ada.page.locator('.ProseMirror p').filter({ hasText: 'The very last line.' }).click();
     await ada.page.keyboard.press('End');
     await bob.page.evaluate(() => window.scrollTo(0, 0));
+    // Her caret was already on Bob's screen at its old place (near the top): wait for the move to arrive.
     await caretOf(bob.page, adaId).waitFor({ state: 'attached' });
-    expect(await inViewport(bob.page, adaCaret)).toBe(false);
+    await expect.poll(() => inViewport(bob.page, adaCaret)).toBe(false);
 
     await avatarOf(bob.page, 'Ada Lovelace').click();
     await expect.poll(() => bob.page.getByTestId('follow-chip').innerText()).toMatch(/Following\s+Ada Lovelace/);
@@ -158,7 +177,8 @@ describe.skipIf(!browserTestsEnabled())('presence and live cursors', () => {
     await bob.page.mouse.move(600, 400);
     await bob.page.mouse.wheel(0, -600);
     await bob.page.getByTestId('follow-chip').waitFor({ state: 'detached' });
-    const scrolled = await bob.page.evaluate(() => window.scrollY);
+    // Following stops on the wheel event itself; the (smooth) scroll it starts finishes frames later.
+    const scrolled = await settledScrollY(bob.page);
     await ada.page.locator('.ProseMirror p').filter({ hasText: 'Paragraph 3.' }).click();
     await expect.poll(() => caretOf(bob.page, adaId).count()).toBe(1);
     expect(await bob.page.evaluate(() => window.scrollY)).toBe(scrolled);
