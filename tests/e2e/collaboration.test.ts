@@ -3,6 +3,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import {
   browserTestsEnabled,
   editorText,
@@ -11,6 +12,8 @@ import {
   twoPeopleInOneDocument,
   saveScreenshot,
 } from '../helpers/browser.js';
+import { connectClient, guestToken, waitSynced } from '../helpers/clients.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const SCREENSHOT = path.resolve(import.meta.dirname, '../../docs/screenshot.png');
 
@@ -87,5 +90,25 @@ describe.skipIf(!browserTestsEnabled())('two people editing one document', () =>
       .toEqual(['Countess Ada']);
     await waitForConnectionState(env.ada.page, 'connected');
     expect(env.ada.errors).toEqual([]);
+  });
+
+  it('syncs with a stock WebsocketProvider that uses a guest token from /api/session', async () => {
+    // The contract for host applications and scripts: an unmodified provider at /collab works with the editor.
+    const stock = connectClient(env.server.url, env.docName, await guestToken(env.server.url, 'Script'));
+    try {
+      await waitSynced(stock);
+      const fragment = stock.doc.getXmlFragment('default');
+      const paragraph = new Y.XmlElement('paragraph');
+      paragraph.insert(0, [new Y.XmlText('Written by a stock provider.')]);
+      fragment.push([paragraph]);
+      await expect.poll(() => editorText(env.ada.page)).toContain('Written by a stock provider.');
+
+      await env.ada.page.locator('.ProseMirror p', { hasText: 'Written by a stock provider.' }).click();
+      await env.ada.page.keyboard.press('End');
+      await env.ada.page.keyboard.type(' And answered in the browser.');
+      await waitUntil(() => fragment.toString().includes('And answered in the browser.'), [[stock.doc, 'update']], 'browser edit reaches the stock provider');
+    } finally {
+      stock.destroy();
+    }
   });
 });
