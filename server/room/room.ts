@@ -11,12 +11,11 @@
  * peer is closed with 4503 and the room is dropped, so the next load starts from what storage has and
  * the clients resend what is missing through the sync handshake.
  */
-import * as encoding from 'lib0/encoding';
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
-import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import { CloseCode } from '../../shared/protocol/closeCodes.js';
-import { assertNever, encodeTandemMessage, MessageType } from '../../shared/protocol/messages.js';
+import { encodeAwarenessFrame, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate } from '../../shared/protocol/frames.js';
+import { assertNever, encodeTandemMessage } from '../../shared/protocol/messages.js';
 import { COMPACT_AFTER_ROWS, MAX_DOCUMENT_BYTES } from '../../shared/limits.js';
 import { errorFields, type Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -26,6 +25,7 @@ import { DEFAULT_HISTORY_SETTINGS, type HistorySettings } from '../history/setti
 import { EventKind, type DocumentStore, type EventMeta, type LogRow } from '../storage/types.js';
 import { RoomLocks } from '../locks/roomLocks.js';
 import type { InboundMessage } from './decodeFrame.js';
+import { applyStoredDocument } from '../storage/storedDocument.js';
 import { RoomAwareness } from './roomAwareness.js';
 import { isUpdateOrigin, type RoomPeer, SERVER_ORIGIN, STORAGE_ORIGIN, type UpdateOrigin } from './peer.js';
 
@@ -114,7 +114,7 @@ export class Room {
     this.awareness.on('update', ({ added, updated, removed }: AwarenessChange) => {
       // Echoed to the sender too: the stock client treats 30 s without any message as a dead link.
       const changed = added.concat(updated, removed);
-      this.broadcast(frame(MessageType.awareness, encodeAwarenessUpdate(this.awareness, changed)));
+      this.broadcast(encodeAwarenessFrame(encodeAwarenessUpdate(this.awareness, changed)));
     });
   }
 
@@ -125,10 +125,7 @@ export class Room {
   async load(): Promise<void> {
     try {
       const stored = await this.deps.store.load(this.name);
-      this.doc.transact(() => {
-        if (stored.checkpoint) Y.applyUpdate(this.doc, stored.checkpoint.state, STORAGE_ORIGIN);
-        for (const row of stored.rows) Y.applyUpdate(this.doc, row.update, STORAGE_ORIGIN);
-      }, STORAGE_ORIGIN);
+      applyStoredDocument(this.doc, stored, STORAGE_ORIGIN);
       const lastSeq = stored.rows.at(-1)?.seq ?? stored.checkpoint?.seq ?? 0;
       this.nextSeq = lastSeq + 1;
       this.rowsSinceCheckpoint = stored.rows.length;
@@ -175,7 +172,7 @@ export class Room {
         this.awarenessGate.receive(peer, message.update);
         break;
       case 'queryAwareness':
-        peer.send(frame(MessageType.awareness, encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])));
+        peer.send(encodeAwarenessFrame(encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])));
         break;
       case 'tandem':
         if (message.message.kind === 'flushRequest') void this.acknowledgeFlush(peer, message.message.nonce);
@@ -251,21 +248,15 @@ export class Room {
   }
 
   private greet(peer: RoomPeer): void {
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, MessageType.sync);
-    syncProtocol.writeSyncStep1(encoder, this.doc);
-    peer.send(encoding.toUint8Array(encoder));
+    peer.send(encodeSyncStep1(this.doc));
     const states = this.awareness.getStates();
-    if (states.size > 0) peer.send(frame(MessageType.awareness, encodeAwarenessUpdate(this.awareness, [...states.keys()])));
+    if (states.size > 0) peer.send(encodeAwarenessFrame(encodeAwarenessUpdate(this.awareness, [...states.keys()])));
   }
 
   private async replyToStep1(peer: RoomPeer, stateVector: Uint8Array): Promise<void> {
     await this.whenDurable();
     if (this.state.kind !== 'live' || !this.peers.has(peer)) return;
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, MessageType.sync);
-    syncProtocol.writeSyncStep2(encoder, this.doc, stateVector);
-    peer.send(encoding.toUint8Array(encoder));
+    peer.send(encodeSyncStep2(this.doc, stateVector));
   }
 
   private applyPeerUpdate(peer: RoomPeer, update: Uint8Array): void {
@@ -387,13 +378,10 @@ export class Room {
   }
 
   private broadcastUpdate(item: PendingUpdate): void {
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, MessageType.sync);
-    syncProtocol.writeUpdate(encoder, item.update);
     // Sent to the sender too, as the stock server does. The update Yjs emits for one transaction also carries
     // any structs from others that were pending until this one completed them, and the sender may not have
     // those (found by the convergence suite, seed 153). To the sender the rest is a no-op.
-    this.broadcast(encoding.toUint8Array(encoder));
+    this.broadcast(encodeSyncUpdate(item.update));
   }
 
   private broadcast(message: Uint8Array): void {
@@ -420,9 +408,3 @@ interface AwarenessChange {
 /** Origin for document changes Yjs makes by itself outside any peer's update (see onDocUpdate). */
 const HOUSEKEEPING_ORIGIN: UpdateOrigin = Object.freeze({ kind: 'server' });
 
-function frame(type: number, payload: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, type);
-  encoding.writeVarUint8Array(encoder, payload);
-  return encoding.toUint8Array(encoder);
-}

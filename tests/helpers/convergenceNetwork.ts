@@ -19,6 +19,7 @@ import * as syncProtocol from 'y-protocols/sync';
 import type * as Y from 'yjs';
 import { MessageType } from '../../shared/protocol/messages.js';
 import type { Prng } from './prng.js';
+import { encodeSyncStep1, encodeSyncUpdate } from '../../shared/protocol/frames.js';
 
 export interface NetworkProfile {
   latency: number;
@@ -92,19 +93,7 @@ interface Message {
 
 type Timer = { at: number; seq: number; run: () => void };
 
-export function encodeSyncUpdate(update: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, MessageType.sync);
-  syncProtocol.writeUpdate(encoder, update);
-  return encoding.toUint8Array(encoder);
-}
-
-function encodeStep1(doc: Y.Doc): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, MessageType.sync);
-  syncProtocol.writeSyncStep1(encoder, doc);
-  return encoding.toUint8Array(encoder);
-}
+export { encodeSyncUpdate };
 
 /** A connection between two endpoints. `epoch` changes on every reset so in-flight bytes of a dead
  *  connection are never delivered on its successor, exactly like a closed socket. */
@@ -143,8 +132,8 @@ export class Link {
     this.up = true;
     this.epoch++;
     this.lastArrival.clear();
-    this.send(this.a, encodeStep1(this.a.currentDoc));
-    this.send(this.b, encodeStep1(this.b.currentDoc));
+    this.send(this.a, encodeSyncStep1(this.a.currentDoc));
+    this.send(this.b, encodeSyncStep1(this.b.currentDoc));
   }
 
   disconnect(): void {

@@ -1,5 +1,4 @@
 /** Rules H1–H7: hostile and broken input gets its close code; the room and other clients are unharmed. */
-import * as encoding from 'lib0/encoding';
 import { describe, expect, it } from 'vitest';
 import { encodeAwarenessUpdate } from '../../shared/protocol/awarenessWire.js';
 import { CloseCode } from '../../shared/protocol/closeCodes.js';
@@ -10,6 +9,7 @@ import type { TandemServer } from '../../server/app.js';
 import { guestToken, openRawSocket, type TestClient, waitForText, waitSynced } from '../helpers/clients.js';
 import { waitUntil } from '../helpers/wait.js';
 import { testScope } from '../helpers/scope.js';
+import { encodeAwarenessFrame as awarenessFrame } from '../../shared/protocol/frames.js';
 
 const scope = testScope();
 
@@ -159,13 +159,6 @@ describe('H5 rate limits', () => {
     await stillServing(a, b);
   });
 });
-
-function awarenessFrame(update: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, MessageType.awareness);
-  encoding.writeVarUint8Array(encoder, update);
-  return encoding.toUint8Array(encoder);
-}
 
 describe('H6 awareness across reconnects', () => {
   it('shows a reconnecting client’s unchanged state again at once, not after its next renewal', async () => {

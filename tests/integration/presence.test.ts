@@ -4,7 +4,6 @@
  * a departed peer's state disappears for everyone, whether it closed, was killed, or went silent.
  */
 import type net from 'node:net';
-import * as encoding from 'lib0/encoding';
 import type WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import type { TandemServer } from '../../server/app.js';
@@ -13,10 +12,10 @@ import { AWARENESS_RATE_BURST, HEARTBEAT_INTERVAL_MS, MAX_AWARENESS_BYTES } from
 import { CloseCode } from '../../shared/protocol/closeCodes.js';
 import { parsePresenceState } from '../../shared/presence/schema.js';
 import { encodeAwarenessUpdate } from '../../shared/protocol/awarenessWire.js';
-import { MessageType } from '../../shared/protocol/messages.js';
 import { connectClient, openRawSocket, type TestClient, waitSynced } from '../helpers/clients.js';
 import { waitUntil } from '../helpers/wait.js';
 import { testScope } from '../helpers/scope.js';
+import { encodeAwarenessFrame } from '../../shared/protocol/frames.js';
 
 const scope = testScope();
 
@@ -56,10 +55,7 @@ function presence(overrides: Record<string, unknown> = {}): Record<string, unkno
 }
 
 function awarenessFrame(entries: Parameters<typeof encodeAwarenessUpdate>[0]): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, MessageType.awareness);
-  encoding.writeVarUint8Array(encoder, encodeAwarenessUpdate(entries));
-  return encoding.toUint8Array(encoder);
+  return encodeAwarenessFrame(encodeAwarenessUpdate(entries));
 }
 
 /** Waits (on awareness change events) until `observer` sees `clientId` present or absent. */

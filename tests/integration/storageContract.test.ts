@@ -7,6 +7,7 @@ import type { DocumentStore, LogRow } from '../../server/storage/types.js';
 import { startTestServer, tempDataDir } from '../helpers/server.js';
 import { connectClient, guestToken, waitForText, waitSynced } from '../helpers/clients.js';
 import { postgresAvailable, TEST_DATABASE_URL, uniqueDocName } from '../helpers/services.js';
+import { applyStoredDocument } from '../../server/storage/storedDocument.js';
 
 const hasPostgres = await postgresAvailable();
 
@@ -23,8 +24,7 @@ function textUpdate(doc: Y.Doc, insert: string): Uint8Array {
 
 function rebuild(stored: Awaited<ReturnType<DocumentStore['load']>>): string {
   const doc = new Y.Doc();
-  if (stored.checkpoint) Y.applyUpdate(doc, stored.checkpoint.state);
-  for (const row of stored.rows) Y.applyUpdate(doc, row.update);
+  applyStoredDocument(doc, stored);
   return doc.getText('t').toString();
 }
 

@@ -7,6 +7,7 @@ import type { DocumentStore } from '../../server/storage/types.js';
 import { connectClient, guestToken, type TestClient, waitForText, waitSynced } from '../helpers/clients.js';
 import { startTestServer } from '../helpers/server.js';
 import { nextEvent } from '../helpers/wait.js';
+import { applyStoredDocument } from '../../server/storage/storedDocument.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -56,8 +57,7 @@ describe('S7 storage faults', () => {
     await waitForText(reader.doc, 't', (t) => t === 'written during an outage', 'edit delivered after recovery');
     const stored = await srv.store.load('faulty');
     const rebuilt = new Y.Doc();
-    if (stored.checkpoint) Y.applyUpdate(rebuilt, stored.checkpoint.state);
-    for (const row of stored.rows) Y.applyUpdate(rebuilt, row.update);
+    applyStoredDocument(rebuilt, stored);
     expect(rebuilt.getText('t').toString()).toBe('written during an outage');
   });
 

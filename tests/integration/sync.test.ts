@@ -9,6 +9,7 @@ import { connectClient, guestToken, waitForText, waitSynced } from '../helpers/c
 import { startTestServer, tempDataDir } from '../helpers/server.js';
 import { nextEvent, type Subscribable, waitUntil } from '../helpers/wait.js';
 import { testScope } from '../helpers/scope.js';
+import { applyStoredDocument } from '../../server/storage/storedDocument.js';
 
 const scope = testScope();
 
@@ -119,7 +120,7 @@ describe('S3 durability acknowledgements (opt-in)', () => {
     await waitUntil(() => acks.includes(7), [[c.provider.ws as unknown as Subscribable, 'message']], 'flushed 7');
     const stored = await srv.store.load('acks');
     const restored = new Y.Doc();
-    for (const row of stored.rows) Y.applyUpdate(restored, row.update);
+    applyStoredDocument(restored, stored);
     expect(restored.getText('t').toString()).toBe('acknowledged');
   });
 
@@ -198,7 +199,7 @@ describe('S8 changes Yjs makes by itself are durable too', () => {
     await room.whenDurable();
     const stored = await srv.store.load('housekeeping');
     const rebuilt = new Y.Doc();
-    for (const row of stored.rows) Y.applyUpdate(rebuilt, row.update);
+    applyStoredDocument(rebuilt, stored);
     expect(rebuilt.getText('t').toString()).toBe('made by Yjs itself');
   });
 });

@@ -1,14 +1,12 @@
 /** Acceptance on real editing: each agent of a concurrent trace sends its own updates over its own
  *  connection; the server ends at the trace's final text, stores it, and serves it after a restart. */
-import * as encoding from 'lib0/encoding';
-import * as syncProtocol from 'y-protocols/sync';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { MessageType } from '../../shared/protocol/messages.js';
 import { connectClient, guestToken, openRawSocket, waitSynced } from '../helpers/clients.js';
 import { startTestServer, tempDataDir } from '../helpers/server.js';
 import { convertConcurrentTrace, loadConcurrentTrace } from '../helpers/traces.js';
 import { waitUntil } from '../helpers/wait.js';
+import { encodeSyncUpdate as syncUpdateFrame } from '../../shared/protocol/frames.js';
 
 /** An offline client sends its queue as one update; 100 keystrokes per frame keeps each agent's
  *  connection far inside the message rate limit without changing what the server must merge. */
@@ -18,13 +16,6 @@ const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
-
-function syncUpdateFrame(update: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, MessageType.sync);
-  syncProtocol.writeUpdate(encoder, update);
-  return encoding.toUint8Array(encoder);
-}
 
 describe('real concurrent traces through the server', () => {
   for (const name of ['friendsforever', 'clownschool']) {
