@@ -11,7 +11,7 @@
 import { Extension } from '@tiptap/core';
 import type { Node as ProseMirrorNode } from '@tiptap/pm/model';
 import { Plugin, PluginKey, type EditorState } from '@tiptap/pm/state';
-import { Decoration, DecorationSet } from '@tiptap/pm/view';
+import { Decoration, DecorationSet, type EditorView } from '@tiptap/pm/view';
 import { ySyncPluginKey, yUndoPluginKey } from '@tiptap/y-tiptap';
 import type * as Y from 'yjs';
 import type { LockEntry } from '../../shared/locks/lockProtocol.js';
@@ -56,7 +56,7 @@ export const SectionLocks = Extension.create<SectionLocksOptions>({
           handleDOMEvents: {
             // Typing and native deletion change the DOM before ProseMirror sees a transaction.
             beforeinput: (view, event) => {
-              const touched = touchedBySelection(view.state, client);
+              const touched = touchedByInput(view, event, client);
               if (!touched) return false;
               event.preventDefault();
               refuse(touched.sectionId, touched.lock);
@@ -107,12 +107,38 @@ function guardUndo(state: EditorState, fragment: Y.XmlFragment | null, client: L
   );
 }
 
-function touchedBySelection(state: EditorState, client: LockClient): { sectionId: string; lock: LockEntry } | null {
+function touchedByInput(view: EditorView, event: InputEvent, client: LockClient): { sectionId: string; lock: LockEntry } | null {
   const held = client.heldByOthers();
   if (held.size === 0) return null;
-  const { from, to } = state.selection;
+  const { from, to } = inputRange(view, event);
   // A caret counts as an insertion point; a selection as the range it would replace.
-  return touchedLock(lockedRanges(state.doc, held), from, to);
+  return touchedLock(lockedRanges(view.state.doc, held), from, to);
+}
+
+/**
+ * The document range a native input will change. ProseMirror learns of a click or an End key from
+ * `selectionchange`, which the browser may deliver after the next keystroke's `beforeinput`: judging by
+ * `state.selection` then refuses keys typed right after moving out of a locked section (seen in CI as
+ * lost characters). The browser's own target range, or else its live selection, is never stale.
+ */
+function inputRange(view: EditorView, event: InputEvent): { from: number; to: number } {
+  const target = event.getTargetRanges()[0];
+  const live = target ?? liveSelection(view);
+  if (live) {
+    try {
+      const a = view.posAtDOM(live.startContainer, live.startOffset);
+      const b = view.posAtDOM(live.endContainer, live.endOffset);
+      return { from: Math.min(a, b), to: Math.max(a, b) };
+    } catch {
+      // The range is outside the editor's content (a widget, say): fall back to ProseMirror's selection.
+    }
+  }
+  return view.state.selection;
+}
+
+function liveSelection(view: EditorView): AbstractRange | null {
+  const selection = (view.root as Document).getSelection?.();
+  return selection && selection.rangeCount > 0 ? selection.getRangeAt(0) : null;
 }
 
 function buildDecorations(doc: ProseMirrorNode, client: LockClient): DecorationSet {
