@@ -5,20 +5,18 @@
  */
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { formatRelativeTime, useNow } from '../app/useNow.js';
-import { MAX_VERSION_NAME_LENGTH, type TimelineVersion } from '../../shared/timeline/api.js';
+import { MAX_VERSION_NAME_LENGTH } from '../../shared/timeline/api.js';
 import { blocksFromYFragment } from '../../shared/sections/blockSummaries.js';
 import { LEADING_SECTION_ID, sectionsOf } from '../../shared/sections/sectionModel.js';
 import { DOCUMENT_FRAGMENT } from '../../shared/editor/extensions.js';
 import type { CollabSession } from '../session/CollabSession.js';
 import { dayHeading, formatPointTime, initials } from './format.js';
-import { groupSessions, SESSION_GAP_MS, type TimelineSession } from './sessions.js';
+import { describeSession, entrySelection, timelineEntries } from './entries.js';
 import type { TimelineController } from './useTimeline.js';
 import './timeline.css';
 
 /** Scrubbing asks the server for a state; wait until the thumb rests this long. */
 const SCRUB_DEBOUNCE_MS = 150;
-
-type Entry = { kind: 'session'; session: TimelineSession; at: number; seq: number } | { kind: 'version'; version: TimelineVersion; at: number; seq: number };
 
 export function TimelineToggle({ timeline }: { timeline: TimelineController }) {
   return (
@@ -38,18 +36,7 @@ export function TimelineToggle({ timeline }: { timeline: TimelineController }) {
 
 export function TimelinePanel({ timeline, session }: { timeline: TimelineController; session: CollabSession }) {
   const now = useNow(30_000, timeline.open);
-  const entries = useMemo(() => {
-    const namedVersions = timeline.versions.filter((v) => v.kind === 'named');
-    const sessions: Entry[] = groupSessions(timeline.events, SESSION_GAP_MS, namedVersions.map((v) => v.seq)).map((s) => ({
-      kind: 'session',
-      session: s,
-      at: s.endedAt,
-      seq: s.lastSeq,
-    }));
-    const named: Entry[] = namedVersions.map((v) => ({ kind: 'version', version: v, at: v.at, seq: v.seq }));
-    // A version sorts above the edits it contains (same seq): it was named after them.
-    return [...sessions, ...named].sort((a, b) => b.seq - a.seq || (a.kind === 'version' ? -1 : 1));
-  }, [timeline.events, timeline.versions]);
+  const entries = useMemo(() => timelineEntries(timeline.events, timeline.versions), [timeline.events, timeline.versions]);
   const sectionTitles = useSectionTitles(session, timeline.open, timeline.events.length);
   if (!timeline.open) return null;
   const selected = timeline.selection?.point;
@@ -87,7 +74,7 @@ export function TimelinePanel({ timeline, session }: { timeline: TimelineControl
                   data-testid="timeline-version"
                   data-seq={v.seq}
                   aria-current={active}
-                  onClick={() => timeline.select({ point: { kind: 'version', versionId: v.id, seq: v.seq }, at: v.at, label: `“${v.name ?? ''}”` })}
+                  onClick={() => timeline.select(entrySelection(entry))}
                 >
                   <span className="timeline-item__star" aria-label="Named version">
                     ★
@@ -116,7 +103,7 @@ export function TimelinePanel({ timeline, session }: { timeline: TimelineControl
                 data-testid="timeline-session"
                 data-seq={s.lastSeq}
                 aria-current={active}
-                onClick={() => timeline.select({ point: { kind: 'seq', seq: s.lastSeq }, at: s.endedAt, label: describeSession(s) })}
+                onClick={() => timeline.select(entrySelection(entry))}
               >
                 <span className="timeline-avatar" style={{ borderColor: s.userColor ?? 'var(--border)', color: s.userColor ?? 'var(--text-muted)' }} aria-hidden="true">
                   {s.kind === 'edit' ? initials(s.userName) : '⟲'}
@@ -146,18 +133,6 @@ export function TimelinePanel({ timeline, session }: { timeline: TimelineControl
       ) : null}
     </aside>
   );
-}
-
-function describeSession(s: TimelineSession): string {
-  const who = s.userName ?? 'Someone';
-  switch (s.kind) {
-    case 'restore':
-      return `${who} restored an earlier version`;
-    case 'revert':
-      return `${who}’s edit in a locked section was undone`;
-    case 'edit':
-      return `${who} edited`;
-  }
 }
 
 /** Section id → its current title (from the live document), recomputed when the list changes. */

@@ -1,6 +1,7 @@
 /**
  * The read-only preview of one point of the timeline, shown in place of the live editor, and the compare
- * view (that point against now, insertions and deletions in each author's colour). Both render in a
+ * view (that point against now or against any other point, the older one always as the base, insertions
+ * and deletions in each author's colour). Both render in a
  * separate Tiptap editor bound to a THROWAWAY Y.Doc with no provider: the live document is never touched,
  * so nothing a preview does can sync. Compare uses y-tiptap's snapshot rendering, which diffs two
  * full-state updates in its own history doc; the preview schema has the `ychange` mark and attribute.
@@ -8,35 +9,32 @@
 import Collaboration from '@tiptap/extension-collaboration';
 import { EditorContent, useEditor } from '@tiptap/react';
 import { ySyncPluginKey } from '@tiptap/y-tiptap';
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import * as Y from 'yjs';
 import { DOCUMENT_FRAGMENT, documentExtensions } from '../../shared/editor/extensions.js';
 import type { AttributionAuthor } from '../../shared/timeline/api.js';
 import { formatPointTime } from './format.js';
 import { toV2, type TimelinePoint } from './timelineApi.js';
-import type { TimelineController } from './useTimeline.js';
+import { entrySelection, pointKey, samePoint, timelineEntries, type PreviewSelection } from './entries.js';
+import type { CompareTarget, TimelineController } from './useTimeline.js';
 import { YChangeBlockAttribute, YChangeMark } from './ychange.js';
 
 /** `state?at=` is clamped by the server to its latest row: this asks for "now". */
-const LATEST_SEQ = 999_999_999_999_999;
-
-function pointKey(point: TimelinePoint): string {
-  return point.kind === 'version' ? `v${point.versionId}` : `s${point.seq}`;
-}
+const NOW_POINT: TimelinePoint = { kind: 'seq', seq: 999_999_999_999_999 };
 
 export function TimelinePreview({ timeline }: { timeline: TimelineController }) {
-  const { selection, comparing } = timeline;
+  const { selection, compareWith } = timeline;
   if (!selection) return null;
   return (
-    <section className="timeline-preview" data-testid="timeline-preview" data-comparing={comparing} aria-label="Earlier version">
+    <section className="timeline-preview" data-testid="timeline-preview" data-comparing={compareWith !== null} aria-label="Earlier version">
       <PreviewBanner timeline={timeline} />
-      <PreviewDocument key={`${pointKey(selection.point)}:${comparing}`} timeline={timeline} point={selection.point} comparing={comparing} />
+      <PreviewDocument key={`${pointKey(selection.point)}:${targetKey(compareWith)}`} timeline={timeline} point={selection.point} compareWith={compareWith} />
     </section>
   );
 }
 
 function PreviewBanner({ timeline }: { timeline: TimelineController }) {
-  const { selection, comparing, canEdit } = timeline;
+  const { selection, compareWith, canEdit } = timeline;
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -57,13 +55,13 @@ function PreviewBanner({ timeline }: { timeline: TimelineController }) {
   return (
     <div className="timeline-banner" role="status">
       <span className="timeline-banner__text">
-        {comparing ? 'Comparing' : 'Viewing'} <strong data-testid="timeline-preview-time">{when}</strong>
-        {comparing ? ' with now' : ''}
+        {compareWith ? 'Comparing' : 'Viewing'} <strong data-testid="timeline-preview-time">{when}</strong>
         {selection.label && selection.at !== null ? <span className="timeline-banner__label"> · {selection.label}</span> : null}
+        {compareWith ? <ComparePicker timeline={timeline} selected={selection} target={compareWith} /> : null}
       </span>
       {confirming ? (
         <span className="timeline-banner__actions">
-          <span>Restore this for everyone? It becomes a new change you can undo.</span>
+          <span>Restore {when} for everyone? It becomes a new change you can undo.</span>
           <button type="button" className="button button--primary button--small" data-testid="timeline-restore-confirm" disabled={busy} onClick={doRestore}>
             {busy ? 'Restoring…' : 'Restore'}
           </button>
@@ -73,8 +71,14 @@ function PreviewBanner({ timeline }: { timeline: TimelineController }) {
         </span>
       ) : (
         <span className="timeline-banner__actions">
-          <button type="button" className="button button--small" data-testid="timeline-compare" aria-pressed={comparing} onClick={() => timeline.setComparing(!comparing)}>
-            {comparing ? 'Hide changes' : 'Compare'}
+          <button
+            type="button"
+            className="button button--small"
+            data-testid="timeline-compare"
+            aria-pressed={compareWith !== null}
+            onClick={() => timeline.setCompareWith(compareWith ? null : { kind: 'now' })}
+          >
+            {compareWith ? 'Hide changes' : 'Compare'}
           </button>
           {canEdit ? (
             <button type="button" className="button button--small" data-testid="timeline-restore" onClick={() => setConfirming(true)}>
@@ -95,26 +99,60 @@ function PreviewBanner({ timeline }: { timeline: TimelineController }) {
   );
 }
 
+/** "with [now ▾]": the other end of the comparison, now or any other point in the list. */
+function ComparePicker({ timeline, selected, target }: { timeline: TimelineController; selected: PreviewSelection; target: CompareTarget }) {
+  const options = useMemo(
+    () => timelineEntries(timeline.events, timeline.versions).map(entrySelection).filter((option) => !samePoint(option.point, selected.point)),
+    [timeline.events, timeline.versions, selected.point],
+  );
+  const choose = (value: string): void => {
+    const option = options.find((candidate) => pointKey(candidate.point) === value);
+    timeline.setCompareWith(option ? { kind: 'point', selection: option } : { kind: 'now' });
+  };
+  return (
+    <label className="timeline-banner__compare">
+      {' with '}
+      <select data-testid="timeline-compare-with" aria-label="Compare with" value={targetKey(target)} onChange={(event) => choose(event.target.value)}>
+        <option value={NOW_KEY}>now</option>
+        {options.map((option) => (
+          <option key={pointKey(option.point)} value={pointKey(option.point)}>
+            {option.at !== null ? `${formatPointTime(option.at)} · ${option.label}` : option.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+const NOW_KEY = 'now';
+
+function targetKey(target: CompareTarget | null): string {
+  if (!target) return 'none';
+  return target.kind === 'now' ? NOW_KEY : pointKey(target.selection.point);
+}
+
 type Loaded =
   | { kind: 'loading' }
   | { kind: 'error'; message: string }
   | { kind: 'preview'; doc: Y.Doc }
   | { kind: 'compare'; doc: Y.Doc; older: Uint8Array; newer: Uint8Array; authors: AttributionAuthor[] };
 
-function PreviewDocument({ timeline, point, comparing }: { timeline: TimelineController; point: TimelinePoint; comparing: boolean }) {
+function PreviewDocument({ timeline, point, compareWith }: { timeline: TimelineController; point: TimelinePoint; compareWith: CompareTarget | null }) {
   const { api } = timeline;
   const [loaded, setLoaded] = useState<Loaded>({ kind: 'loading' });
   useEffect(() => {
     const abort = new AbortController();
     let doc: Y.Doc | null = null;
     const load = async (): Promise<Loaded> => {
-      const older = await api.state(point, abort.signal);
+      const other = compareWith === null ? null : compareWith.kind === 'now' ? NOW_POINT : compareWith.selection.point;
+      const [shown, otherState] = await Promise.all([api.state(point, abort.signal), other ? api.state(other, abort.signal) : null]);
       doc = new Y.Doc();
-      if (!comparing) {
-        Y.applyUpdate(doc, older.update);
+      if (!otherState) {
+        Y.applyUpdate(doc, shown.update);
         return { kind: 'preview', doc };
       }
-      const newer = await api.state({ kind: 'seq', seq: LATEST_SEQ }, abort.signal);
+      // The diff always runs forward in time, whichever end was picked first.
+      const [older, newer] = shown.seq <= otherState.seq ? [shown, otherState] : [otherState, shown];
       const { authors } = await api.attribution(older.seq, newer.seq);
       return { kind: 'compare', doc, older: toV2(older.update), newer: toV2(newer.update), authors };
     };
@@ -130,7 +168,7 @@ function PreviewDocument({ timeline, point, comparing }: { timeline: TimelineCon
       abort.abort();
       doc?.destroy();
     };
-  }, [api, point, comparing]);
+  }, [api, point, compareWith]);
 
   if (loaded.kind === 'loading') return <p className="timeline-preview__status">Loading this version…</p>;
   if (loaded.kind === 'error') return <p className="timeline-preview__status" role="alert">{loaded.message}</p>;
@@ -188,10 +226,10 @@ function PreviewEditor({ loaded }: { loaded: Extract<Loaded, { kind: 'preview' |
 }
 
 function CompareLegend({ authors }: { authors: AttributionAuthor[] }) {
-  if (authors.length === 0) return <p className="timeline-legend">No changes since this point.</p>;
+  if (authors.length === 0) return <p className="timeline-legend">No changes between these points.</p>;
   return (
     <p className="timeline-legend" data-testid="timeline-legend">
-      Changes since then by{' '}
+      Changes between these points by{' '}
       {authors.map((author, i) => (
         <span key={author.userId}>
           {i > 0 ? ', ' : ''}

@@ -1,6 +1,7 @@
 /**
  * The timeline drawer's state: whether it is open, the events and versions loaded so far, the point
- * being previewed (and whether it is compared with now), and the actions (restore, name a version).
+ * being previewed (and what it is compared with: now or another point), and the actions (restore,
+ * name a version).
  * Events reload while the drawer is open whenever the live document changes (debounced), so a restore
  * by anyone, or an edit, shows up without a manual refresh.
  */
@@ -8,18 +9,15 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { TimelineEvent, TimelineVersion } from '../../shared/timeline/api.js';
 import type { CollabSession } from '../session/CollabSession.js';
 import { tokenRole, type TokenManager } from '../session/tokens.js';
+import { samePoint, type PreviewSelection } from './entries.js';
 import { TimelineApi, type TimelinePoint } from './timelineApi.js';
 
 /** After the last live change, wait this long before reloading the list: one request per burst of typing. */
 const RELOAD_DEBOUNCE_MS = 1_500;
 const PAGE_SIZE = 300;
 
-export interface PreviewSelection {
-  point: TimelinePoint;
-  /** Server time of the point, for the banner. */
-  at: number | null;
-  label: string;
-}
+/** What the previewed point is compared with: the live document, or another point of the timeline. */
+export type CompareTarget = { kind: 'now' } | { kind: 'point'; selection: PreviewSelection };
 
 export interface TimelineController {
   open: boolean;
@@ -33,8 +31,9 @@ export interface TimelineController {
   canEdit: boolean;
   selection: PreviewSelection | null;
   select(selection: PreviewSelection | null): void;
-  comparing: boolean;
-  setComparing(on: boolean): void;
+  /** null while not comparing. */
+  compareWith: CompareTarget | null;
+  setCompareWith(target: CompareTarget | null): void;
   restore(point: TimelinePoint): Promise<void>;
   nameVersion(name: string): Promise<void>;
   api: TimelineApi;
@@ -50,7 +49,7 @@ export function useTimeline(session: CollabSession, tokens: TokenManager): Timel
   const [error, setError] = useState<string | null>(null);
   const [canEdit, setCanEdit] = useState(false);
   const [selection, setSelection] = useState<PreviewSelection | null>(null);
-  const [comparing, setComparing] = useState(false);
+  const [compareWith, setCompareWith] = useState<CompareTarget | null>(null);
   const generation = useRef(0);
 
   const reload = useCallback(async () => {
@@ -100,7 +99,7 @@ export function useTimeline(session: CollabSession, tokens: TokenManager): Timel
       await api.restore(point);
       // The restore reaches the live editor through the provider like any other change.
       setSelection(null);
-      setComparing(false);
+      setCompareWith(null);
       await reload();
     },
     [api, reload],
@@ -118,7 +117,7 @@ export function useTimeline(session: CollabSession, tokens: TokenManager): Timel
     setOpen((wasOpen) => {
       if (wasOpen) {
         setSelection(null);
-        setComparing(false);
+        setCompareWith(null);
       }
       return !wasOpen;
     });
@@ -126,7 +125,8 @@ export function useTimeline(session: CollabSession, tokens: TokenManager): Timel
 
   const select = useCallback((next: PreviewSelection | null) => {
     setSelection(next);
-    if (next === null) setComparing(false);
+    // Comparing a point with itself shows nothing: fall back to comparing with now.
+    setCompareWith((target) => (next === null ? null : target?.kind === 'point' && samePoint(target.selection.point, next.point) ? { kind: 'now' } : target));
   }, []);
 
   return {
@@ -141,8 +141,8 @@ export function useTimeline(session: CollabSession, tokens: TokenManager): Timel
     canEdit,
     selection,
     select,
-    comparing,
-    setComparing,
+    compareWith,
+    setCompareWith,
     restore,
     nameVersion,
     api,

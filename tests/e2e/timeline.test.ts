@@ -1,7 +1,7 @@
 /**
  * The timeline in Chromium, two people: Ada writes, names a version, rewrites; she opens the timeline,
- * previews the older point read-only, compares it with now, and restores it; Bob's browser shows the
- * restored text, and the restore is in the timeline.
+ * previews the older point read-only, compares it with now and two earlier points with each other, and
+ * restores it; Bob's browser shows the restored text, and the restore is in the timeline.
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -63,6 +63,30 @@ describe.skipIf(!browserTestsEnabled())('timeline: preview, compare, restore', (
     expect(added).toContain('else entirely');
     expect(await page.getByTestId('timeline-legend').textContent()).toContain('Ada Lovelace');
     await saveScreenshot(page, SCREENSHOT);
+
+    // Compare two earlier points: from the very first change to the named version, only what was typed
+    // in between is marked, and nothing as deleted.
+    await page.getByTestId('timeline-scrubber').fill('1');
+    await expect.poll(() => page.getByTestId('timeline-compare-with').inputValue()).toBe('now');
+    const picker = page.getByTestId('timeline-compare-with');
+    const draftOption = await picker.locator('option', { hasText: 'First draft' }).getAttribute('value');
+    await picker.selectOption(draftOption ?? 'missing');
+    await expect.poll(async () => (await preview.locator('ychange[data-ychange="added"]').allTextContents()).join('')).toBe('he original plan.');
+    expect(await preview.locator('ychange[data-ychange="removed"]').count()).toBe(0);
+    expect(await preview.locator('.ProseMirror').textContent()).toBe('The original plan.');
+
+    // Picked the other way round (the newer point shown, the older one picked), the diff still runs forward.
+    const rewrite = page.getByTestId('timeline-session').filter({ hasText: '+24' });
+    await rewrite.waitFor();
+    await rewrite.click();
+    await picker.selectOption(draftOption ?? 'missing');
+    await expect.poll(async () => (await preview.locator('ychange[data-ychange="added"]').allTextContents()).join('')).toBe('Something else entirely.');
+    expect((await preview.locator('ychange[data-ychange="removed"]').allTextContents()).join('')).toBe('The original plan.');
+
+    // Selecting the version itself compares it with now (a point against itself would show nothing).
+    await page.getByTestId('timeline-version').filter({ hasText: 'First draft' }).click();
+    await expect.poll(() => picker.inputValue()).toBe('now');
+    await expect.poll(async () => (await preview.locator('ychange[data-ychange="added"]').allTextContents()).join('')).toContain('else entirely');
 
     // Restore, with confirmation: both browsers converge on the restored text.
     await page.getByTestId('timeline-restore').click();
