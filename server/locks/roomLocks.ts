@@ -120,6 +120,11 @@ export class RoomLocks {
     return violations;
   }
 
+  /** The headings of locked sections (see SectionGuard.sectionHeadings). */
+  lockedHeadings(): Set<Y.XmlElement> {
+    return this.guard.sectionHeadings();
+  }
+
   destroy(): void {
     this.destroyed = true;
     if (this.expiryTimer) clearTimeout(this.expiryTimer);

@@ -125,6 +125,17 @@ export class SectionGuard {
     return reverted;
   }
 
+  /** The heading of every guarded section as last read or restored: the copy that keeps the section's id
+   *  when an update leaves two headings with it (shared/sections/sectionIdRepair.ts). */
+  sectionHeadings(): Set<Y.XmlElement> {
+    const headings = new Set<Y.XmlElement>();
+    for (const section of this.sections.values()) {
+      const first = section.blocks[0];
+      if (first && !first._item?.deleted) headings.add(first);
+    }
+    return headings;
+  }
+
   private observe(transaction: Y.Transaction): void {
     if (this.sections.size === 0) return;
     const touched = this.touchedBlocks(transaction);

@@ -27,6 +27,8 @@ import { RoomLocks } from '../locks/roomLocks.js';
 import type { InboundMessage } from './decodeFrame.js';
 import { applyStoredDocument } from '../storage/storedDocument.js';
 import { RoomAwareness } from './roomAwareness.js';
+import { DOCUMENT_FRAGMENT } from '../../shared/editor/extensions.js';
+import { SectionIdRepairWatch } from '../../shared/sections/sectionIdRepair.js';
 import { isUpdateOrigin, type RoomPeer, SERVER_ORIGIN, STORAGE_ORIGIN, type UpdateOrigin } from './peer.js';
 
 export type RoomState =
@@ -73,6 +75,8 @@ export class Room {
   /** Section locks: arbitration over awareness, the published table, and the revert of foreign edits. */
   readonly locks: RoomLocks;
   private readonly awarenessGate: RoomAwareness;
+  /** Headings left sharing a sectionId by concurrent restructuring are renamed here, where all changes meet. */
+  private readonly sectionIds = new SectionIdRepairWatch(this.doc.getXmlFragment(DOCUMENT_FRAGMENT));
   private pending: PendingUpdate[] = [];
   private flushing: Promise<void> | null = null;
   private flushTimer: NodeJS.Immediate | null = null;
@@ -240,6 +244,7 @@ export class Room {
   destroy(): void {
     this.snapshots.dispose();
     this.txStats.dispose();
+    this.sectionIds.destroy();
     if (this.flushTimer) clearImmediate(this.flushTimer);
     this.state = this.state.kind === 'failed' ? this.state : { kind: 'closed' };
     this.locks.destroy();
@@ -274,9 +279,21 @@ export class Room {
     try {
       this.locks.applyPeerUpdate(peer, () => Y.applyUpdate(this.doc, update, peer.origin));
     } catch (error) {
+      this.applyingFor = null;
       this.deps.metrics.inc('tandem_updates_refused_total', 'Updates refused', 1, { reason: 'malformed' });
       this.deps.logger.warn('refused malformed update', { doc: this.name, peer: peer.id, ...errorFields(error) });
       peer.close(CloseCode.badRequest, 'malformed update');
+      return;
+    }
+    try {
+      // Still inside this peer's change (applyingFor), so the repair is stored and relayed as part of it.
+      // Between copies, the heading of a locked section keeps the id, so the lock stays where it was.
+      let locked: Set<Y.XmlElement> | null = null;
+      const renamed = this.sectionIds.repairIfNeeded((heading) => (locked ??= this.locks.lockedHeadings()).has(heading));
+      if (renamed > 0) this.deps.metrics.inc('tandem_section_id_repairs_total', 'Headings renamed because another heading had the same sectionId', renamed);
+    } catch (error) {
+      // A bug of ours, not the peer's: keep the update (it is valid and already applied) and say so.
+      this.deps.logger.error('sectionId repair failed', { doc: this.name, ...errorFields(error) });
     } finally {
       this.applyingFor = null;
     }

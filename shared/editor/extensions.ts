@@ -11,13 +11,14 @@ import StarterKit from '@tiptap/starter-kit';
 import { yUndoPluginKey } from '@tiptap/y-tiptap';
 import * as Y from 'yjs';
 import { SECTION_ID_ATTRIBUTE } from '../sections/blockSummaries.js';
+import { headingsBySectionId, SECTION_ID_REPAIR_ORIGIN } from '../sections/sectionIdRepair.js';
 
 /** The Y.XmlFragment every replica binds the editor to. */
 export const DOCUMENT_FRAGMENT = 'default';
 
 /** Transaction origin of the undo repair below: not tracked by the undo manager, so it neither becomes an
  *  undo step nor clears the redo stack. */
-export const SECTION_ID_REPAIR_ORIGIN = 'tandem:section-id-repair';
+export { SECTION_ID_REPAIR_ORIGIN };
 
 /**
  * Undo and redo can bring back a heading whose `sectionId` another heading already carries, and UniqueID
@@ -55,15 +56,10 @@ const SectionIdUndoRepair = Extension.create<Record<string, never>, { cleanup: (
       created = null;
       if (!range || range.from === range.to) return;
       const byId = new Map<string, Y.XmlElement[]>();
-      const visit = (parent: Y.XmlFragment | Y.XmlElement): void => {
-        for (const child of parent.toArray()) {
-          if (!(child instanceof Y.XmlElement)) continue;
-          const id = child.nodeName === 'heading' ? child.getAttribute(SECTION_ID_ATTRIBUTE) : undefined;
-          if (typeof id === 'string') byId.set(id, [...(byId.get(id) ?? []), child]);
-          visit(child);
-        }
-      };
-      for (const type of undoManager.scope) if (type instanceof Y.XmlFragment) visit(type);
+      for (const type of undoManager.scope) {
+        if (!(type instanceof Y.XmlFragment)) continue;
+        for (const [id, headings] of headingsBySectionId(type)) byId.set(id, [...(byId.get(id) ?? []), ...headings]);
+      }
       const restored = (element: Y.XmlElement): boolean => {
         const id = element._item?.id;
         return id !== undefined && id.client === doc.clientID && id.clock >= range.from && id.clock < range.to;

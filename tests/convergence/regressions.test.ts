@@ -64,9 +64,18 @@ describe('pinned seeds that once failed', () => {
     // carried H's sectionId in the Y document. First diagnosed as UniqueID's no-provider path (the
     // replicas then gave Collaboration no provider, unlike the app); with the app's provider path the
     // duplicate remained. Fixed by SectionIdUndoRepair in shared/editor/extensions.ts. The check reports
-    // any duplicate sectionId in the converged Y document; the concurrent variant (seed 438) is a known
-    // open issue, so this test accepts no problem at all, known ones included.
+    // any duplicate sectionId in the converged Y document, so this test accepts no problem at all, known
+    // ones included.
     const result = await runScenario(129);
+    expect(result.problems, describeFailure(result, FILE)).toEqual([]);
+  });
+
+  test('seed 438: concurrent restructuring around one heading left two copies with one sectionId', async () => {
+    // y-tiptap re-creates a block that changes parent. One user lifted a heading out of a task list while
+    // the other pressed Backspace in that task item: each deleted the original and inserted a copy, and
+    // after the merge both copies carried its id. No single replica made the duplicate; the hub (like the
+    // server's room) now repairs it deterministically (shared/sections/sectionIdRepair.ts).
+    const result = await runScenario(438);
     expect(result.problems, describeFailure(result, FILE)).toEqual([]);
   });
 
@@ -138,14 +147,6 @@ describe('known issues still reproduce (remove the entry when an upgrade or a fi
   test('seed 10090: a mark added over a hardBreak stays local (y-tiptap does not sync marks of inline nodes)', async () => {
     const result = await runScenario(10090);
     expect(result.known.map((k) => k.id)).toContain('y-tiptap-inline-node-marks');
-    expect(result.failures, describeFailure(result, FILE)).toEqual([]);
-  });
-
-  test('seed 438 (OPEN, Tandem): concurrent restructuring around one heading leaves two copies with one sectionId', async () => {
-    // See the known-issue entry: y-tiptap re-creates a block that changes parent; two users doing so
-    // concurrently leave two copies of the heading, both with its id. Remove this entry once repaired.
-    const result = await runScenario(438);
-    expect(result.known.map((k) => k.id)).toContain('open-concurrent-heading-copies-share-section-id');
     expect(result.failures, describeFailure(result, FILE)).toEqual([]);
   });
 

@@ -10,7 +10,7 @@
  */
 import * as Y from 'yjs';
 import { DOCUMENT_FRAGMENT } from '../../shared/editor/extensions.js';
-import { SECTION_ID_ATTRIBUTE } from '../../shared/sections/blockSummaries.js';
+import { headingsBySectionId } from '../../shared/sections/sectionIdRepair.js';
 import type { EditLedger } from './convergenceLedger.js';
 import { EditorReplica } from './convergenceReplica.js';
 import { createPrng } from './prng.js';
@@ -66,19 +66,9 @@ function firstDifference(a: string, b: string): string {
 
 /** Headings are sections' identities (presence, locks, timeline): no two may share a `sectionId`. */
 function duplicateSectionIds(hub: Y.Doc): string | null {
-  const counts = new Map<string, number>();
-  const visit = (node: Y.XmlElement | Y.XmlFragment): void => {
-    for (const child of node.toArray()) {
-      if (!(child instanceof Y.XmlElement)) continue;
-      const id = child.nodeName === 'heading' ? child.getAttribute(SECTION_ID_ATTRIBUTE) : undefined;
-      if (typeof id === 'string') counts.set(id, (counts.get(id) ?? 0) + 1);
-      visit(child);
-    }
-  };
-  visit(hub.getXmlFragment(DOCUMENT_FRAGMENT));
-  const shared = [...counts].filter(([, n]) => n > 1);
+  const shared = [...headingsBySectionId(hub.getXmlFragment(DOCUMENT_FRAGMENT))].filter(([, headings]) => headings.length > 1);
   if (shared.length === 0) return null;
-  return `headings share a sectionId in the Y document: ${shared.map(([id, n]) => `${id}×${n}`).join(', ')}`;
+  return `headings share a sectionId in the Y document: ${shared.map(([id, headings]) => `${id}×${headings.length}`).join(', ')}`;
 }
 
 export function checkConvergence({ replicas, hub, ledger }: ConvergenceInput): string[] {

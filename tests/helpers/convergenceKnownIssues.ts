@@ -67,20 +67,6 @@ export const KNOWN_ISSUES: readonly KnownIssue[] = [
       'a line break renders nothing. Repro: paragraph("ab", hardBreak, "cd"); select all; toggleBold; load ' +
       'the Y.Doc in a fresh editor.',
   },
-  {
-    // Not upstream: an open Tandem issue, listed here so it is counted rather than failing every soak.
-    id: 'open-concurrent-heading-copies-share-section-id',
-    matches: /hub: headings share a sectionId in the Y document/,
-    summary:
-      'OPEN in Tandem (y-tiptap has no "move"): when a block changes parent, y-tiptap deletes its Y element ' +
-      'and inserts a copy. If two users concurrently restructure around one heading (seed 438: one toggles a ' +
-      'task list off, lifting the heading out; the other presses Backspace in the task item, which re-creates ' +
-      'it), each deletes the original and inserts its own copy; after the merge both copies carry the same ' +
-      'sectionId. No single replica made the duplicate, so a repair of local changes cannot see it; a fix ' +
-      'needs a deterministic repair by whichever replica observes it (keep the copy with the lowest Yjs item ' +
-      'id, give the others ids derived from their item ids so concurrent repairs write identical values). ' +
-      'The undo variant (seed 129) is repaired by SectionIdUndoRepair and must not match here.',
-  },
 ];
 
 export interface ClassifiedProblems {

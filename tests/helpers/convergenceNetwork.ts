@@ -50,6 +50,8 @@ export class Endpoint {
    *  down: what makes y-websocket's provider emit `synced` and clear it. */
   onSynced: ((link: Link) => void) | null = null;
   onDisconnected: ((link: Link) => void) | null = null;
+  /** Runs after every message this endpoint integrates (the hub's server-side repairs hook in here). */
+  afterApply: (() => void) | null = null;
   private doc: Y.Doc | null = null;
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
     const fromLink = origin instanceof Link && this.links.has(origin);
@@ -217,6 +219,7 @@ export class Link {
       this.net.errors.push(`${message.to.name} failed to apply an update from ${this.other(message.to).name}: ${error.stack ?? error.message}`);
     });
     this.net.stats.delivered++;
+    message.to.afterApply?.();
     if (kind === syncProtocol.messageYjsSyncStep2 && !this.syncedEnds.has(message.to)) {
       this.syncedEnds.add(message.to);
       message.to.onSynced?.(this);

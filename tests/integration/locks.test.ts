@@ -150,6 +150,38 @@ describe('locks: server enforcement (stock clients)', () => {
     expect(restoredHeading.getAttribute('sectionId')).toBe('s-clause');
   });
 
+  it('keeps the lock on the section when a hostile client moves its heading away', async () => {
+    // y-tiptap moves a block by deleting it and inserting a copy. The server restores the heading in
+    // place, and the two headings then share the id: the restored one keeps it (and the lock), the copy
+    // gets a new id. Bob's client id is the lowest possible, so without that preference his copy would win.
+    const srv = await server();
+    const [adaToken, bobToken] = await Promise.all(['Ada', 'Bob'].map((name) => guestToken(srv.url, name)));
+    const ada = client(srv.url, 'locks-move', adaToken as string);
+    const bobDoc = new Y.Doc();
+    bobDoc.clientID = 1;
+    const bob = client(srv.url, 'locks-move', bobToken as string, { doc: bobDoc });
+    await Promise.all([ada, bob].map((c) => waitSynced(c)));
+    await seed(ada, [bob]);
+    requestLock(ada, 's-clause');
+    await waitForLock(bob, 's-clause', true);
+
+    bob.doc.transact(() => {
+      fragmentOf(bob).delete(2, 1);
+      fragmentOf(bob).insert(fragmentOf(bob).length, [heading('s-clause', 'Clause')]);
+    });
+    const sectionIdAt = (c: TestClient, index: number): unknown => (fragmentOf(c).get(index) as Y.XmlElement).getAttribute('sectionId');
+    await waitConverged([ada, bob], (texts) => texts.join('|') === 'Intro|intro text|Clause|clause text|Other|other text|Clause', 'heading restored in place');
+    await waitUntil(() => sectionIdAt(ada, 6) !== 's-clause', [[ada.doc, 'update']], 'the copy renamed', 10_000, () => sectionIdAt(ada, 6));
+    expect(sectionIdAt(ada, 2)).toBe('s-clause');
+    expect(sectionIdAt(bob, 6)).toBe(sectionIdAt(ada, 6));
+    expect(lockTable(bob)['s-clause']).toMatchObject({ name: 'Ada' });
+
+    // The lock still holds on the section in its place: Bob's next edit there is reverted too.
+    textAt(bob, 3).insert(0, 'HACK ');
+    textAt(bob, 5).insert(0, 'fine ');
+    await waitConverged([ada, bob], (texts) => texts.join('|') === 'Intro|intro text|Clause|clause text|Other|fine other text|Clause', 'edit in the locked section reverted');
+  });
+
   it('reverts formatting and block changes inside a locked section', async () => {
     const srv = await server();
     const [adaToken, bobToken] = await Promise.all(['Ada', 'Bob'].map((name) => guestToken(srv.url, name)));

@@ -1,4 +1,4 @@
-/** Rules S1–S6: stock WebsocketProvider clients against the real server over real sockets. */
+/** Rules S1–S9: stock WebsocketProvider clients against the real server over real sockets. */
 import * as decoding from 'lib0/decoding';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
@@ -10,6 +10,7 @@ import { startTestServer, tempDataDir } from '../helpers/server.js';
 import { nextEvent, type Subscribable, waitUntil } from '../helpers/wait.js';
 import { testScope } from '../helpers/scope.js';
 import { applyStoredDocument } from '../../server/storage/storedDocument.js';
+import { headingsBySectionId } from '../../shared/sections/sectionIdRepair.js';
 
 const scope = testScope();
 
@@ -201,5 +202,42 @@ describe('S8 changes Yjs makes by itself are durable too', () => {
     const rebuilt = new Y.Doc();
     applyStoredDocument(rebuilt, stored);
     expect(rebuilt.getText('t').toString()).toBe('made by Yjs itself');
+  });
+});
+
+describe('S9 section identity', () => {
+  it('renames a heading that arrives with another heading’s sectionId, stores the repair, and every peer gets it', async () => {
+    // Concurrent restructuring can leave two copies of one heading (see shared/sections/sectionIdRepair.ts);
+    // a stock client that ignores sectionIds entirely produces the same shape directly.
+    const srv = await server();
+    const token = await guestToken(srv.url);
+    const a = client(srv.url, 'section-ids', token);
+    const b = client(srv.url, 'section-ids', token);
+    await Promise.all([waitSynced(a), waitSynced(b)]);
+    const heading = (text: string): Y.XmlElement => {
+      const element = new Y.XmlElement('heading');
+      element.setAttribute('level', '1');
+      element.setAttribute('sectionId', 'clause-1');
+      element.insert(0, [new Y.XmlText(text)]);
+      return element;
+    };
+    a.doc.getXmlFragment('default').insert(0, [heading('Original')]);
+    await waitUntil(() => b.doc.getXmlFragment('default').length === 1, [[b.doc, 'update']], 'the heading reaches b');
+    b.doc.getXmlFragment('default').insert(1, [heading('Copy')]);
+
+    const idsOf = (doc: Y.Doc): string[] => [...headingsBySectionId(doc.getXmlFragment('default'))].flatMap(([id, hs]) => hs.map(() => id)).sort();
+    const repaired = (doc: Y.Doc): boolean => idsOf(doc).length === 2 && new Set(idsOf(doc)).size === 2;
+    await waitUntil(() => repaired(a.doc), [[a.doc, 'update']], 'a sees unique ids', 10_000, () => idsOf(a.doc).join(','));
+    await waitUntil(() => repaired(b.doc), [[b.doc, 'update']], 'b sees unique ids', 10_000, () => idsOf(b.doc).join(','));
+    // One of the two keeps the id (which one is decided by their Yjs item ids); the other gets a derived one.
+    expect(idsOf(a.doc)).toContain('clause-1');
+    expect(idsOf(b.doc)).toEqual(idsOf(a.doc));
+    expect(srv.metrics.value('tandem_section_id_repairs_total')).toBe(1);
+
+    const room = srv.rooms.get('section-ids');
+    await room?.whenDurable();
+    const rebuilt = new Y.Doc();
+    applyStoredDocument(rebuilt, await srv.store.load('section-ids'));
+    expect(idsOf(rebuilt)).toEqual(idsOf(a.doc));
   });
 });
