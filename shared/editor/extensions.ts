@@ -12,6 +12,7 @@ import { yUndoPluginKey } from '@tiptap/y-tiptap';
 import * as Y from 'yjs';
 import { SECTION_ID_ATTRIBUTE } from '../sections/blockSummaries.js';
 import { headingsBySectionId, SECTION_ID_REPAIR_ORIGIN } from '../sections/sectionIdRepair.js';
+import { StaleSelectionRecovery } from './staleSelectionRecovery.js';
 
 /** The Y.XmlFragment every replica binds the editor to. */
 export const DOCUMENT_FRAGMENT = 'default';
@@ -110,5 +111,6 @@ export function documentExtensions(): AnyExtension[] {
       filterTransaction: (transaction) => !isChangeOrigin(transaction),
     }),
     SectionIdUndoRepair,
+    StaleSelectionRecovery,
   ];
 }

@@ -1,5 +1,7 @@
 /**
- * Upstream defects the randomized suite found and that Tandem cannot fix in its own code. A problem
+ * Upstream defects the randomized suite found and that Tandem cannot fix in its own code (the ones it
+ * could work around are fixed and pinned as regressions instead, e.g. the y-tiptap stale-selection
+ * RangeError, see shared/editor/staleSelectionRecovery.ts). A problem
  * matching one of these is counted and reported, not failed, so CI stays meaningful: anything
  * new still fails. Each entry has a pinned seed in tests/convergence/regressions.test.ts that
  * asserts it still reproduces; when an upgrade fixes it, that test fails and the entry goes.
@@ -14,19 +16,6 @@ export interface KnownIssue {
 }
 
 export const KNOWN_ISSUES: readonly KnownIssue[] = [
-  {
-    id: 'y-tiptap-stale-selection-rangeerror',
-    // Raised while applying a received update, or inside a local action (undo) whose transaction
-    // is followed by a formatting cleanup.
-    matches: /(failed to apply an update from|action threw:) .*RangeError: Position \d+ out of range[\s\S]*isMisresolvedAfterStructuralChange/,
-    summary:
-      '@tiptap/y-tiptap 3.0.9: when a received update touches formatted text, Yjs follows it with a ' +
-      'formatting-cleanup transaction in the same cleanup chain; _typeChanged then resolves the ' +
-      'selection captured before the first transaction (absAnchor) against the already re-rendered, ' +
-      'shorter document and throws RangeError in isMisresolvedAfterStructuralChange. y-protocols ' +
-      'swallows it (console.error); the editor is not re-rendered for that transaction, and if no ' +
-      'further update arrives it keeps showing a different document than its Y.Doc (seed 12706).',
-  },
   {
     id: 'concurrent-exclusive-marks',
     matches: /document invalid for the schema: Invalid collection of marks for node text: .*code|document invalid for the schema: Invalid collection of marks for node text: code/,
@@ -74,11 +63,6 @@ export interface ClassifiedProblems {
   known: { id: string; problem: string }[];
 }
 
-/** The replica a problem line is about ("r1 failed to apply…", "r1: ProseMirror JSON differs…"). */
-function replicaOf(problem: string): string | undefined {
-  return /^(\w+)[: ]/.exec(problem)?.[1];
-}
-
 export function classifyProblems(problems: readonly string[], strict = process.env.CONVERGENCE_STRICT === '1'): ClassifiedProblems {
   const result: ClassifiedProblems = { failures: [], known: [] };
   for (const problem of problems) {
@@ -86,14 +70,5 @@ export function classifyProblems(problems: readonly string[], strict = process.e
     if (issue) result.known.push({ id: issue.id, problem });
     else result.failures.push(problem);
   }
-  // The stale-selection RangeError leaves the editor that threw showing a document that differs from its
-  // Y.Doc until another update arrives (see its summary, seed 1485): on that replica only, the render
-  // mismatch is that issue's consequence, not a new failure.
-  const staleEditors = new Set(result.known.filter((k) => k.id === 'y-tiptap-stale-selection-rangeerror').map((k) => replicaOf(k.problem)));
-  result.failures = result.failures.filter((problem) => {
-    const consequence = /^\w+: ProseMirror JSON differs from a fresh render/.test(problem) && staleEditors.has(replicaOf(problem));
-    if (consequence) result.known.push({ id: 'y-tiptap-stale-selection-rangeerror', problem });
-    return !consequence;
-  });
   return result;
 }
