@@ -5,21 +5,14 @@
  * through the normal durable write path and broadcast, every client converges on it, and it is itself
  * an event that a later restore can undo. The stored log is never rewritten.
  */
-import { getSchema } from '@tiptap/core';
-import type { Node as ProseMirrorNode, Schema } from '@tiptap/pm/model';
+import type { Node as ProseMirrorNode } from '@tiptap/pm/model';
 import { updateYFragment, yXmlFragmentToProseMirrorRootNode } from '@tiptap/y-tiptap';
 import type * as Y from 'yjs';
-import { DOCUMENT_FRAGMENT, documentExtensions } from '../../shared/editor/extensions.js';
+import { DOCUMENT_FRAGMENT } from '../../shared/editor/extensions.js';
+import { documentSchema } from '../../shared/editor/schema.js';
 import { blocksFromProseMirror, blocksFromYFragment } from '../../shared/sections/blockSummaries.js';
 import { sectionsOf, type Section } from '../../shared/sections/sectionModel.js';
 import type { Room, ServerChangeEvent } from '../room/room.js';
-
-let schema: Schema | null = null;
-/** The server's copy of the editor schema (built once: getSchema walks every extension). */
-export function documentSchema(): Schema {
-  schema ??= getSchema(documentExtensions());
-  return schema;
-}
 
 export function fragmentToProseMirror(doc: Y.Doc): ProseMirrorNode {
   return yXmlFragmentToProseMirrorRootNode(doc.getXmlFragment(DOCUMENT_FRAGMENT), documentSchema());

@@ -9,11 +9,10 @@
  * `locks` from client states). The holder's awareness renewals extend the lease; dropping the id
  * releases; a disconnect keeps the lock until the lease lapses.
  */
-import { getSchema } from '@tiptap/core';
-import type { Schema } from '@tiptap/pm/model';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
-import { DOCUMENT_FRAGMENT, documentExtensions } from '../../shared/editor/extensions.js';
+import { DOCUMENT_FRAGMENT } from '../../shared/editor/extensions.js';
+import { documentSchema } from '../../shared/editor/schema.js';
 import { LOCK_LEASE_MS, LOCK_TABLE_VERSION, type LockEntry, parseLockRequests, withoutServerLockFields } from '../../shared/locks/lockProtocol.js';
 import { blocksFromYFragment } from '../../shared/sections/blockSummaries.js';
 import { sectionsOf } from '../../shared/sections/sectionModel.js';
@@ -54,13 +53,6 @@ interface AwarenessChange {
   added: number[];
   updated: number[];
   removed: number[];
-}
-
-let cachedSchema: Schema | null = null;
-/** The editor's own schema, built once per process (it is the same for every room). */
-function documentSchema(): Schema {
-  cachedSchema ??= getSchema(documentExtensions());
-  return cachedSchema;
 }
 
 export class RoomLocks {

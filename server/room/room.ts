@@ -27,8 +27,7 @@ import { RoomLocks } from '../locks/roomLocks.js';
 import type { InboundMessage } from './decodeFrame.js';
 import { applyStoredDocument } from '../storage/storedDocument.js';
 import { RoomAwareness } from './roomAwareness.js';
-import { DOCUMENT_FRAGMENT } from '../../shared/editor/extensions.js';
-import { SectionIdRepairWatch } from '../../shared/sections/sectionIdRepair.js';
+import { DocumentRepairs } from '../../shared/editor/documentRepairs.js';
 import { isUpdateOrigin, type RoomPeer, SERVER_ORIGIN, STORAGE_ORIGIN, type UpdateOrigin } from './peer.js';
 
 export type RoomState =
@@ -75,8 +74,9 @@ export class Room {
   /** Section locks: arbitration over awareness, the published table, and the revert of foreign edits. */
   readonly locks: RoomLocks;
   private readonly awarenessGate: RoomAwareness;
-  /** Headings left sharing a sectionId by concurrent restructuring are renamed here, where all changes meet. */
-  private readonly sectionIds = new SectionIdRepairWatch(this.doc.getXmlFragment(DOCUMENT_FRAGMENT));
+  /** States no single replica made but merges can (shared sectionIds, forbidden mark pairs), repaired here
+   *  where every change meets. */
+  private readonly repairs = new DocumentRepairs(this.doc);
   private pending: PendingUpdate[] = [];
   private flushing: Promise<void> | null = null;
   private flushTimer: NodeJS.Immediate | null = null;
@@ -244,7 +244,7 @@ export class Room {
   destroy(): void {
     this.snapshots.dispose();
     this.txStats.dispose();
-    this.sectionIds.destroy();
+    this.repairs.destroy();
     if (this.flushTimer) clearImmediate(this.flushTimer);
     this.state = this.state.kind === 'failed' ? this.state : { kind: 'closed' };
     this.locks.destroy();
@@ -286,14 +286,15 @@ export class Room {
       return;
     }
     try {
-      // Still inside this peer's change (applyingFor), so the repair is stored and relayed as part of it.
+      // Still inside this peer's change (applyingFor), so a repair is stored and relayed as part of it.
       // Between copies, the heading of a locked section keeps the id, so the lock stays where it was.
       let locked: Set<Y.XmlElement> | null = null;
-      const renamed = this.sectionIds.repairIfNeeded((heading) => (locked ??= this.locks.lockedHeadings()).has(heading));
-      if (renamed > 0) this.deps.metrics.inc('tandem_section_id_repairs_total', 'Headings renamed because another heading had the same sectionId', renamed);
+      const repaired = this.repairs.run((heading) => (locked ??= this.locks.lockedHeadings()).has(heading));
+      if (repaired.sectionIds > 0) this.deps.metrics.inc('tandem_section_id_repairs_total', 'Headings renamed because another heading had the same sectionId', repaired.sectionIds);
+      if (repaired.marks > 0) this.deps.metrics.inc('tandem_mark_repairs_total', 'Text runs whose marks the schema forbids together, repaired', repaired.marks);
     } catch (error) {
       // A bug of ours, not the peer's: keep the update (it is valid and already applied) and say so.
-      this.deps.logger.error('sectionId repair failed', { doc: this.name, ...errorFields(error) });
+      this.deps.logger.error('document repair failed', { doc: this.name, ...errorFields(error) });
     } finally {
       this.applyingFor = null;
     }

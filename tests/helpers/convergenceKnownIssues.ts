@@ -1,7 +1,7 @@
 /**
  * Upstream defects the randomized suite found and that Tandem cannot fix in its own code (the ones it
- * could work around are fixed and pinned as regressions instead, e.g. the y-tiptap stale-selection
- * RangeError, see shared/editor/staleSelectionRecovery.ts). A problem
+ * could work around are fixed and pinned as regressions instead: the y-tiptap stale-selection RangeError,
+ * shared/editor/staleSelectionRecovery.ts; concurrent exclusive marks, shared/editor/markExclusionRepair.ts). A problem
  * matching one of these is counted and reported, not failed, so CI stays meaningful: anything
  * new still fails. Each entry has a pinned seed in tests/convergence/regressions.test.ts that
  * asserts it still reproduces; when an upgrade fixes it, that test fails and the entry goes.
@@ -16,15 +16,6 @@ export interface KnownIssue {
 }
 
 export const KNOWN_ISSUES: readonly KnownIssue[] = [
-  {
-    id: 'concurrent-exclusive-marks',
-    matches: /document invalid for the schema: Invalid collection of marks for node text: .*code|document invalid for the schema: Invalid collection of marks for node text: code/,
-    summary:
-      'Yjs formatting is per-attribute, ProseMirror mark exclusion is not representable in it: when one ' +
-      'user applies `code` (excludes every other mark) while another applies bold/italic/link to ' +
-      'overlapping text, every replica converges on a text node carrying both marks, which the ' +
-      'schema forbids (node.check() throws). Replicas stay identical; the document is invalid.',
-  },
   {
     id: 'tiptap-splitblock-across-code-block',
     matches: /action threw: TransformError: Inserted content deeper than insertion position[\s\S]*splitBlock/,

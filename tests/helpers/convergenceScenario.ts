@@ -12,8 +12,7 @@ import { EditLedger } from './convergenceLedger.js';
 import { Endpoint, type Link, Network, type NetworkProfile, type RelayPolicy } from './convergenceNetwork.js';
 import { EditorReplica } from './convergenceReplica.js';
 import { createPrng, type Prng } from './prng.js';
-import { DOCUMENT_FRAGMENT } from '../../shared/editor/extensions.js';
-import { SectionIdRepairWatch } from '../../shared/sections/sectionIdRepair.js';
+import { DocumentRepairs } from '../../shared/editor/documentRepairs.js';
 
 export interface ScenarioConfig {
   seed: number;
@@ -177,11 +176,11 @@ export async function runScenario(seed: number, overrides: ScenarioOverrides = {
     usedClientIds: new Set(),
     log: [],
   };
-  // The hub is the server: a seeded client id (its repairs write to the doc) and the room's sectionId repair.
+  // The hub is the server: a seeded client id (its repairs write to the doc) and the room's repairs.
   world.hub.clientID = prng.fork('hub').uint32() & 0x3fffffff || 1;
   world.usedClientIds.add(world.hub.clientID);
-  const hubRepair = new SectionIdRepairWatch(world.hub.getXmlFragment(DOCUMENT_FRAGMENT));
-  hubEndpoint.afterApply = () => hubRepair.repairIfNeeded();
+  const hubRepairs = new DocumentRepairs(world.hub);
+  hubEndpoint.afterApply = () => void hubRepairs.run();
   hubEndpoint.attach(world.hub);
   world.ledger.track(world.hub);
   let ops = 0;
@@ -233,7 +232,7 @@ export async function runScenario(seed: number, overrides: ScenarioOverrides = {
   } catch (error) {
     problems.push(`exception: ${(error as Error).stack ?? String(error)}`);
   } finally {
-    hubRepair.destroy();
+    hubRepairs.destroy();
     for (const replica of world.replicas) replica.dispose();
   }
   return { config, ops, messages: net.stats.delivered, problems, ...classifyProblems(problems), log: world.log };

@@ -205,7 +205,7 @@ describe('S8 changes Yjs makes by itself are durable too', () => {
   });
 });
 
-describe('S9 section identity', () => {
+describe('S9 merged states the editor forbids are repaired by the server', () => {
   it('renames a heading that arrives with another heading’s sectionId, stores the repair, and every peer gets it', async () => {
     // Concurrent restructuring can leave two copies of one heading (see shared/sections/sectionIdRepair.ts);
     // a stock client that ignores sectionIds entirely produces the same shape directly.
@@ -239,5 +239,30 @@ describe('S9 section identity', () => {
     const rebuilt = new Y.Doc();
     applyStoredDocument(rebuilt, await srv.store.load('section-ids'));
     expect(idsOf(rebuilt)).toEqual(idsOf(a.doc));
+  });
+
+  it('clears a mark that `code` excludes (Yjs cannot express the exclusion), for every peer and on disk', async () => {
+    const srv = await server();
+    const token = await guestToken(srv.url);
+    const a = client(srv.url, 'mark-exclusion', token);
+    const b = client(srv.url, 'mark-exclusion', token);
+    await Promise.all([waitSynced(a), waitSynced(b)]);
+    const paragraph = new Y.XmlElement('paragraph');
+    paragraph.insert(0, [new Y.XmlText('make this code')]);
+    a.doc.getXmlFragment('default').insert(0, [paragraph]);
+    const textOf = (doc: Y.Doc): Y.XmlText | undefined => (doc.getXmlFragment('default').get(0) as Y.XmlElement | undefined)?.get(0) as Y.XmlText | undefined;
+    await waitUntil(() => textOf(b.doc) !== undefined, [[b.doc, 'update']], 'the paragraph reaches b');
+    textOf(a.doc)?.format(10, 4, { code: {} });
+    textOf(b.doc)?.format(5, 9, { bold: {} });
+
+    const expected = [{ insert: 'make ' }, { insert: 'this ', attributes: { bold: {} } }, { insert: 'code', attributes: { code: {} } }];
+    const repaired = (doc: Y.Doc): boolean => JSON.stringify(textOf(doc)?.toDelta()) === JSON.stringify(expected);
+    await waitUntil(() => repaired(a.doc), [[a.doc, 'update']], 'a converges on the repair', 10_000, () => textOf(a.doc)?.toDelta());
+    await waitUntil(() => repaired(b.doc), [[b.doc, 'update']], 'b converges on the repair', 10_000, () => textOf(b.doc)?.toDelta());
+    expect(srv.metrics.value('tandem_mark_repairs_total')).toBe(1);
+    await srv.rooms.get('mark-exclusion')?.whenDurable();
+    const rebuilt = new Y.Doc();
+    applyStoredDocument(rebuilt, await srv.store.load('mark-exclusion'));
+    expect(textOf(rebuilt)?.toDelta()).toEqual(expected);
   });
 });

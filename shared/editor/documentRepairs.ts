@@ -1,0 +1,38 @@
+/**
+ * The repairs the place where every change meets (the server's room; the convergence suite's hub)
+ * applies after each update it integrates: states that no single replica made and that Yjs merges into
+ * without complaint, but that the editor's model forbids. Each repair is deterministic and checks only
+ * what the transactions since its last run could have broken.
+ */
+import type * as Y from 'yjs';
+import { SectionIdRepairWatch, type KeepPreference } from '../sections/sectionIdRepair.js';
+import { DOCUMENT_FRAGMENT } from './extensions.js';
+import { MarkExclusionRepairWatch } from './markExclusionRepair.js';
+import { documentSchema } from './schema.js';
+
+export interface RepairCounts {
+  /** Headings renamed because another heading had the same sectionId. */
+  sectionIds: number;
+  /** Formatting runs whose forbidden mark combination was cleared. */
+  marks: number;
+}
+
+export class DocumentRepairs {
+  private readonly sectionIds: SectionIdRepairWatch;
+  private readonly marks: MarkExclusionRepairWatch;
+
+  constructor(doc: Y.Doc) {
+    this.sectionIds = new SectionIdRepairWatch(doc.getXmlFragment(DOCUMENT_FRAGMENT));
+    this.marks = new MarkExclusionRepairWatch(doc, documentSchema());
+  }
+
+  /** `preferHeading`: between copies of a heading, the one to keep its id (e.g. a locked section's). */
+  run(preferHeading?: KeepPreference): RepairCounts {
+    return { sectionIds: this.sectionIds.repairIfNeeded(preferHeading), marks: this.marks.repairIfNeeded() };
+  }
+
+  destroy(): void {
+    this.sectionIds.destroy();
+    this.marks.destroy();
+  }
+}
