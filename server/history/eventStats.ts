@@ -9,6 +9,7 @@ import * as Y from 'yjs';
 import { DOCUMENT_FRAGMENT } from '../../shared/editor/extensions.js';
 import { LEADING_SECTION_ID } from '../../shared/sections/sectionModel.js';
 import { SECTION_ID_ATTRIBUTE } from '../../shared/sections/blockSummaries.js';
+import { forEachInsertedItem } from '../../shared/yjs/insertedItems.js';
 
 export interface TransactionStats {
   inserted: number;
@@ -70,20 +71,10 @@ export function transactionStats(transaction: Y.Transaction, fragment: Y.XmlFrag
     sections.add(section);
   };
 
-  const { store } = transaction.doc;
-  for (const [client, afterClock] of transaction.afterState) {
-    const beforeClock = transaction.beforeState.get(client) ?? 0;
-    if (afterClock === beforeClock) continue;
-    const structs = store.clients.get(client);
-    if (!structs) continue;
-    for (let i = Y.findIndexSS(structs, beforeClock); i < structs.length; i++) {
-      const struct = structs[i] as Y.Item | Y.GC;
-      if (struct.id.clock >= afterClock) break;
-      if (!(struct instanceof Y.Item)) continue;
-      if (struct.content instanceof Y.ContentString && !struct.deleted) inserted += struct.length;
-      touch(struct);
-    }
-  }
+  forEachInsertedItem(transaction, (item) => {
+    if (item.content instanceof Y.ContentString && !item.deleted) inserted += item.length;
+    touch(item);
+  });
   Y.iterateDeletedStructs(transaction, transaction.deleteSet, (struct) => {
     if (!(struct instanceof Y.Item)) return;
     const isNew = struct.id.clock >= (transaction.beforeState.get(struct.id.client) ?? 0);

@@ -13,6 +13,7 @@
  */
 import type { MarkType, Schema } from '@tiptap/pm/model';
 import * as Y from 'yjs';
+import { forEachInsertedItem } from '../yjs/insertedItems.js';
 
 /** Origin of mark repairs: a change nobody typed, so no undo manager tracks it. */
 export const MARK_REPAIR_ORIGIN = 'tandem:mark-exclusion-repair';
@@ -64,7 +65,13 @@ export class MarkExclusionRepairWatch {
   private changed = new Set<Y.XmlText>();
   private readonly onTransaction = (transaction: Y.Transaction): void => {
     if (transaction.origin === this.origin) return;
+    // Texts that existed before (typing, formatting, deletions that widen a format's reach) …
     for (const type of transaction.changed.keys()) if (type instanceof Y.XmlText) this.changed.add(type);
+    // … and texts created in this transaction, which `changed` leaves out: y-tiptap re-creates a block
+    // that changes parent with its formatting, which may carry a merged forbidden pair (seeds 539, 6388).
+    forEachInsertedItem(transaction, (item) => {
+      if (item.parent instanceof Y.XmlText) this.changed.add(item.parent);
+    });
   };
 
   constructor(

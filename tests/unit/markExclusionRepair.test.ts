@@ -63,6 +63,22 @@ describe('mark exclusion', () => {
     }
   });
 
+  it('checks text created in the transaction too (a block re-created with its formatting)', () => {
+    const doc = new Y.Doc();
+    const watch = new MarkExclusionRepairWatch(doc, schema);
+    try {
+      const paragraph = new Y.XmlElement('paragraph');
+      const text = new Y.XmlText();
+      text.insert(0, 'moved', { code: {}, bold: {} });
+      paragraph.insert(0, [text]);
+      doc.getXmlFragment('default').insert(0, [paragraph]);
+      expect(watch.repairIfNeeded()).toBe(1);
+      expect(text.toDelta()).toEqual([{ insert: 'moved', attributes: { code: {} } }]);
+    } finally {
+      watch.destroy();
+    }
+  });
+
   it('checks only the texts that changed since its last run', () => {
     const { a, textOf } = twoReplicas();
     const watch = new MarkExclusionRepairWatch(a, schema);
