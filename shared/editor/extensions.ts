@@ -12,6 +12,7 @@ import { yUndoPluginKey } from '@tiptap/y-tiptap';
 import * as Y from 'yjs';
 import { SECTION_ID_ATTRIBUTE } from '../sections/blockSummaries.js';
 import { headingsBySectionId, SECTION_ID_REPAIR_ORIGIN } from '../sections/sectionIdRepair.js';
+import { CrossBlockEnter } from './crossBlockEnter.js';
 import { StaleSelectionRecovery } from './staleSelectionRecovery.js';
 
 /** The Y.XmlFragment every replica binds the editor to. */
@@ -112,5 +113,6 @@ export function documentExtensions(): AnyExtension[] {
     }),
     SectionIdUndoRepair,
     StaleSelectionRecovery,
+    CrossBlockEnter,
   ];
 }

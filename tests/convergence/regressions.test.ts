@@ -137,21 +137,18 @@ describe('pinned seeds that once failed', () => {
       expect(result.problems, describeFailure(result, FILE)).toEqual([]);
     }
   });
+  test('seeds 331, 10265: Enter over a selection spanning blocks threw in Tiptap splitBlock', async () => {
+    // Single user, no collaboration: from a code block across a rule (331, TransformError), from an empty
+    // heading into a quoted paragraph (10265, RangeError). Enter now deletes the selection first and hands
+    // over to the usual handlers (shared/editor/crossBlockEnter.ts; tests/unit/crossBlockEnter.test.ts).
+    for (const seed of [331, 10265]) {
+      const result = await runScenario(seed);
+      expect(result.problems, describeFailure(result, FILE)).toEqual([]);
+    }
+  });
 });
 
 describe('known issues still reproduce (remove the entry when an upgrade or a fix resolves it)', () => {
-  test('seed 331: Enter with a selection from a code block across a rule throws in Tiptap splitBlock', async () => {
-    const result = await runScenario(331);
-    expect(result.known.map((k) => k.id)).toContain('tiptap-splitblock-across-code-block');
-    expect(result.failures, describeFailure(result, FILE)).toEqual([]);
-  });
-
-  test('seed 10265: Enter with a selection from an empty heading into a blockquote throws in Tiptap splitBlock', async () => {
-    const result = await runScenario(10265);
-    expect(result.known.map((k) => k.id)).toContain('tiptap-splitblock-empty-heading-into-blockquote');
-    expect(result.failures, describeFailure(result, FILE)).toEqual([]);
-  });
-
   test('seed 10090: a mark added over a hardBreak stays local (y-tiptap does not sync marks of inline nodes)', async () => {
     const result = await runScenario(10090);
     expect(result.known.map((k) => k.id)).toContain('y-tiptap-inline-node-marks');

@@ -1,7 +1,8 @@
 /**
  * Upstream defects the randomized suite found and that Tandem cannot fix in its own code (the ones it
  * could work around are fixed and pinned as regressions instead: the y-tiptap stale-selection RangeError,
- * shared/editor/staleSelectionRecovery.ts; concurrent exclusive marks, shared/editor/markExclusionRepair.ts). A problem
+ * shared/editor/staleSelectionRecovery.ts; concurrent exclusive marks, shared/editor/markExclusionRepair.ts;
+ * Tiptap's splitBlock throwing on cross-block selections, shared/editor/crossBlockEnter.ts). A problem
  * matching one of these is counted and reported, not failed, so CI stays meaningful: anything
  * new still fails. Each entry has a pinned seed in tests/convergence/regressions.test.ts that
  * asserts it still reproduces; when an upgrade fixes it, that test fails and the entry goes.
@@ -16,25 +17,6 @@ export interface KnownIssue {
 }
 
 export const KNOWN_ISSUES: readonly KnownIssue[] = [
-  {
-    id: 'tiptap-splitblock-across-code-block',
-    matches: /action threw: TransformError: Inserted content deeper than insertion position[\s\S]*splitBlock/,
-    summary:
-      '@tiptap/core 3.31.3 splitBlock (the Enter keymap), single user, no collaboration involved: with ' +
-      'a text selection from inside a codeBlock across a horizontalRule into a following block, ' +
-      'Enter throws TransformError "Inserted content deeper than insertion position". ' +
-      'Repro: doc = codeBlock("yjs c"), horizontalRule, paragraph; select 1..9; press Enter.',
-  },
-  {
-    id: 'tiptap-splitblock-empty-heading-into-blockquote',
-    matches: /action threw: RangeError: Invalid content for node type paragraph[\s\S]*splitBlock/,
-    summary:
-      '@tiptap/core 3.31.3 splitBlock (the Enter keymap), single user, plain StarterKit, no collaboration: with ' +
-      'a text selection from inside an empty heading into a paragraph inside a following blockquote, Enter ' +
-      'throws RangeError "Invalid content for node type paragraph" from setNodeMarkup (seed 10265). ' +
-      'Repro: doc = heading(level 1, empty), blockquote(paragraph("ltandem borlorem")), paragraph("a"); ' +
-      'select 1..8; press Enter.',
-  },
   {
     id: 'y-tiptap-inline-node-marks',
     // The replica that added the mark shows it on the hardBreak; a fresh load from Yjs does not.
