@@ -76,7 +76,7 @@ export class Room {
   private readonly awarenessGate: RoomAwareness;
   /** States no single replica made but merges can (shared sectionIds, forbidden mark pairs), repaired here
    *  where every change meets. */
-  private readonly repairs = new DocumentRepairs(this.doc);
+  private readonly repairs = new DocumentRepairs(this.doc, (origin) => isUpdateOrigin(origin) && origin.kind === 'storage');
   private pending: PendingUpdate[] = [];
   private flushing: Promise<void> | null = null;
   private flushTimer: NodeJS.Immediate | null = null;

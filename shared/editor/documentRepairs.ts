@@ -21,9 +21,11 @@ export class DocumentRepairs {
   private readonly sectionIds: SectionIdRepairWatch;
   private readonly marks: MarkExclusionRepairWatch;
 
-  constructor(doc: Y.Doc) {
+  /** `skipMarkChecks`: origins whose text needs no mark check. Loading from storage is one: what was stored
+   *  was repaired when it arrived, and re-reading every text of a large document on load is not free. */
+  constructor(doc: Y.Doc, skipMarkChecks?: (origin: unknown) => boolean) {
     this.sectionIds = new SectionIdRepairWatch(doc.getXmlFragment(DOCUMENT_FRAGMENT));
-    this.marks = new MarkExclusionRepairWatch(doc, documentSchema());
+    this.marks = new MarkExclusionRepairWatch(doc, documentSchema(), skipMarkChecks);
   }
 
   /** `preferHeading`: between copies of a heading, the one to keep its id (e.g. a locked section's). */

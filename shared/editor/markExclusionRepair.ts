@@ -64,7 +64,7 @@ export function planMarkRepairs(text: Y.XmlText, schema: Schema): Array<{ index:
 export class MarkExclusionRepairWatch {
   private changed = new Set<Y.XmlText>();
   private readonly onTransaction = (transaction: Y.Transaction): void => {
-    if (transaction.origin === this.origin) return;
+    if (transaction.origin === this.origin || this.skip(transaction.origin)) return;
     // Texts that existed before (typing, formatting, deletions that widen a format's reach) …
     for (const type of transaction.changed.keys()) if (type instanceof Y.XmlText) this.changed.add(type);
     // … and texts created in this transaction, which `changed` leaves out: y-tiptap re-creates a block
@@ -74,9 +74,11 @@ export class MarkExclusionRepairWatch {
     });
   };
 
+  /** `skip`: origins whose changes need no check (e.g. loading a document the server already repaired). */
   constructor(
     private readonly doc: Y.Doc,
     private readonly schema: Schema,
+    private readonly skip: (origin: unknown) => boolean = () => false,
     private readonly origin: unknown = MARK_REPAIR_ORIGIN,
   ) {
     doc.on('afterTransaction', this.onTransaction);
