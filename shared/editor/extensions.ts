@@ -18,10 +18,6 @@ import { StaleSelectionRecovery } from './staleSelectionRecovery.js';
 /** The Y.XmlFragment every replica binds the editor to. */
 export const DOCUMENT_FRAGMENT = 'default';
 
-/** Transaction origin of the undo repair below: not tracked by the undo manager, so it neither becomes an
- *  undo step nor clears the redo stack. */
-export { SECTION_ID_REPAIR_ORIGIN };
-
 /**
  * Undo and redo can bring back a heading whose `sectionId` another heading already carries, and UniqueID
  * cannot see it: y-tiptap applies undo to Yjs and renders it as a y-sync transaction, which UniqueID
@@ -78,6 +74,7 @@ const SectionIdUndoRepair = Extension.create<Record<string, never>, { cleanup: (
       doc.transact(() => {
         // Tandem's generators ignore the context; UniqueID's type asks for one.
         for (const element of stale) element.setAttribute(SECTION_ID_ATTRIBUTE, generateID({ node: state.doc, pos: 0 }) as string);
+        // Not an origin the undo manager tracks: the repair neither becomes an undo step nor clears redo.
       }, SECTION_ID_REPAIR_ORIGIN);
     };
     doc.on('afterTransaction', onTransaction);
