@@ -11,7 +11,7 @@ import { LEADING_SECTION_ID, sectionsOf } from '../../shared/sections/sectionMod
 import { DOCUMENT_FRAGMENT } from '../../shared/editor/extensions.js';
 import type { CollabSession } from '../session/CollabSession.js';
 import { dayHeading, formatPointTime, initials } from './format.js';
-import { describeSession, entrySelection, timelineEntries } from './entries.js';
+import { describeSession, entrySelection } from './entries.js';
 import type { TimelineController } from './useTimeline.js';
 import './timeline.css';
 
@@ -36,7 +36,7 @@ export function TimelineToggle({ timeline }: { timeline: TimelineController }) {
 
 export function TimelinePanel({ timeline, session }: { timeline: TimelineController; session: CollabSession }) {
   const now = useNow(30_000, timeline.open);
-  const entries = useMemo(() => timelineEntries(timeline.events, timeline.versions), [timeline.events, timeline.versions]);
+  const { entries } = timeline;
   const sectionTitles = useSectionTitles(session, timeline.open, timeline.events.length);
   if (!timeline.open) return null;
   const selected = timeline.selection?.point;

@@ -1,9 +1,8 @@
 /**
  * The read-only preview of one point of the timeline, shown in place of the live editor, and the compare
  * view (that point against now or against any other point, the older one always as the base, insertions
- * and deletions in each author's colour). Both render in a
- * separate Tiptap editor bound to a THROWAWAY Y.Doc with no provider: the live document is never touched,
- * so nothing a preview does can sync. Compare uses y-tiptap's snapshot rendering, which diffs two
+ * and deletions in each author's colour). Both render in a separate Tiptap editor bound to a THROWAWAY
+ * Y.Doc with no provider: the live document is never touched, so nothing a preview does can sync. Compare uses y-tiptap's snapshot rendering, which diffs two
  * full-state updates in its own history doc; the preview schema has the `ychange` mark and attribute.
  */
 import Collaboration from '@tiptap/extension-collaboration';
@@ -15,7 +14,7 @@ import { DOCUMENT_FRAGMENT, documentExtensions } from '../../shared/editor/exten
 import type { AttributionAuthor } from '../../shared/timeline/api.js';
 import { formatPointTime } from './format.js';
 import { toV2, type TimelinePoint } from './timelineApi.js';
-import { entrySelection, pointKey, samePoint, timelineEntries, type PreviewSelection } from './entries.js';
+import { entrySelection, pointKey, samePoint, type PreviewSelection } from './entries.js';
 import type { CompareTarget, TimelineController } from './useTimeline.js';
 import { YChangeBlockAttribute, YChangeMark } from './ychange.js';
 
@@ -102,8 +101,8 @@ function PreviewBanner({ timeline }: { timeline: TimelineController }) {
 /** "with [now ▾]": the other end of the comparison, now or any other point in the list. */
 function ComparePicker({ timeline, selected, target }: { timeline: TimelineController; selected: PreviewSelection; target: CompareTarget }) {
   const options = useMemo(
-    () => timelineEntries(timeline.events, timeline.versions).map(entrySelection).filter((option) => !samePoint(option.point, selected.point)),
-    [timeline.events, timeline.versions, selected.point],
+    () => timeline.entries.map(entrySelection).filter((option) => !samePoint(option.point, selected.point)),
+    [timeline.entries, selected.point],
   );
   const choose = (value: string): void => {
     const option = options.find((candidate) => pointKey(candidate.point) === value);

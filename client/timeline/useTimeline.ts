@@ -9,7 +9,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { TimelineEvent, TimelineVersion } from '../../shared/timeline/api.js';
 import type { CollabSession } from '../session/CollabSession.js';
 import { tokenRole, type TokenManager } from '../session/tokens.js';
-import { samePoint, type PreviewSelection } from './entries.js';
+import { samePoint, timelineEntries, type PreviewSelection, type TimelineEntry } from './entries.js';
 import { TimelineApi, type TimelinePoint } from './timelineApi.js';
 
 /** After the last live change, wait this long before reloading the list: one request per burst of typing. */
@@ -24,6 +24,8 @@ export interface TimelineController {
   toggle(): void;
   events: TimelineEvent[];
   versions: TimelineVersion[];
+  /** The list as shown (sessions and named versions, newest first), for the drawer and the compare picker. */
+  entries: TimelineEntry[];
   latestSeq: number;
   hasMore: boolean;
   loadMore(): void;
@@ -51,6 +53,7 @@ export function useTimeline(session: CollabSession, tokens: TokenManager): Timel
   const [selection, setSelection] = useState<PreviewSelection | null>(null);
   const [compareWith, setCompareWith] = useState<CompareTarget | null>(null);
   const generation = useRef(0);
+  const entries = useMemo(() => timelineEntries(events, versions), [events, versions]);
 
   const reload = useCallback(async () => {
     const mine = ++generation.current;
@@ -134,6 +137,7 @@ export function useTimeline(session: CollabSession, tokens: TokenManager): Timel
     toggle,
     events,
     versions,
+    entries,
     latestSeq,
     hasMore: nextBefore !== null,
     loadMore,

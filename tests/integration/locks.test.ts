@@ -10,6 +10,7 @@ import { DOCUMENT_FRAGMENT } from '../../shared/editor/extensions.js';
 import { findServerLockTable, type LockTable } from '../../shared/locks/lockProtocol.js';
 import { guestToken, type TestClient, waitSynced } from '../helpers/clients.js';
 import { waitUntil } from '../helpers/wait.js';
+import { yHeading, yParagraph } from '../helpers/yBlocks.js';
 import { testScope } from '../helpers/scope.js';
 
 const scope = testScope();
@@ -19,20 +20,6 @@ const server = (): Promise<TandemServer> => scope.server();
 const client = scope.client;
 
 const fragmentOf = (c: TestClient): Y.XmlFragment => c.doc.getXmlFragment(DOCUMENT_FRAGMENT);
-
-function heading(id: string, text: string, level = 1): Y.XmlElement {
-  const element = new Y.XmlElement('heading');
-  element.setAttribute('sectionId', id);
-  element.setAttribute('level', level as unknown as string);
-  element.insert(0, [new Y.XmlText(text)]);
-  return element;
-}
-
-function paragraph(text: string): Y.XmlElement {
-  const element = new Y.XmlElement('paragraph');
-  element.insert(0, [new Y.XmlText(text)]);
-  return element;
-}
 
 /** The text of each top-level block, e.g. ['Intro', 'intro text', …]. */
 function blockTexts(c: TestClient): string[] {
@@ -82,12 +69,12 @@ function waitConverged(clients: TestClient[], check: (texts: string[]) => boolea
 /** Intro / Clause / Other, each a heading and one paragraph, written by `author`. */
 async function seed(author: TestClient, others: TestClient[]): Promise<void> {
   fragmentOf(author).insert(0, [
-    heading('s-intro', 'Intro'),
-    paragraph('intro text'),
-    heading('s-clause', 'Clause'),
-    paragraph('clause text'),
-    heading('s-other', 'Other'),
-    paragraph('other text'),
+    yHeading('s-intro', 'Intro'),
+    yParagraph('intro text'),
+    yHeading('s-clause', 'Clause'),
+    yParagraph('clause text'),
+    yHeading('s-other', 'Other'),
+    yParagraph('other text'),
   ]);
   await waitConverged([author, ...others], (texts) => texts.length === 6, 'seeded document');
 }
@@ -110,7 +97,7 @@ describe('locks: server enforcement (stock clients)', () => {
     bob.doc.transact(() => {
       textAt(bob, 1).insert(textAt(bob, 1).length, ' +bob-intro');
       textAt(bob, 3).insert(0, 'HACK ');
-      fragmentOf(bob).insert(4, [paragraph('smuggled paragraph')]);
+      fragmentOf(bob).insert(4, [yParagraph('smuggled paragraph')]);
       textAt(bob, 6).insert(textAt(bob, 6).length, ' +bob-other');
     });
     // Meanwhile the holder edits her section (concurrently: neither has seen the other's change).
@@ -138,7 +125,7 @@ describe('locks: server enforcement (stock clients)', () => {
     // Replace the whole section with one paragraph, and edit the next section in the same update.
     bob.doc.transact(() => {
       fragmentOf(bob).delete(2, 2);
-      fragmentOf(bob).insert(2, [paragraph('replaced')]);
+      fragmentOf(bob).insert(2, [yParagraph('replaced')]);
       textAt(bob, 4).insert(0, 'kept ');
     });
     await waitConverged(
@@ -167,7 +154,7 @@ describe('locks: server enforcement (stock clients)', () => {
 
     bob.doc.transact(() => {
       fragmentOf(bob).delete(2, 1);
-      fragmentOf(bob).insert(fragmentOf(bob).length, [heading('s-clause', 'Clause')]);
+      fragmentOf(bob).insert(fragmentOf(bob).length, [yHeading('s-clause', 'Clause')]);
     });
     const sectionIdAt = (c: TestClient, index: number): unknown => (fragmentOf(c).get(index) as Y.XmlElement).getAttribute('sectionId');
     await waitConverged([ada, bob], (texts) => texts.join('|') === 'Intro|intro text|Clause|clause text|Other|other text|Clause', 'heading restored in place');

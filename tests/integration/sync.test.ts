@@ -9,8 +9,8 @@ import { connectClient, guestToken, waitForText, waitSynced } from '../helpers/c
 import { startTestServer, tempDataDir } from '../helpers/server.js';
 import { nextEvent, type Subscribable, waitUntil } from '../helpers/wait.js';
 import { testScope } from '../helpers/scope.js';
+import { headingIds, yHeading, yParagraph } from '../helpers/yBlocks.js';
 import { applyStoredDocument } from '../../server/storage/storedDocument.js';
-import { headingsBySectionId } from '../../shared/sections/sectionIdRepair.js';
 
 const scope = testScope();
 
@@ -214,18 +214,11 @@ describe('S9 merged states the editor forbids are repaired by the server', () =>
     const a = client(srv.url, 'section-ids', token);
     const b = client(srv.url, 'section-ids', token);
     await Promise.all([waitSynced(a), waitSynced(b)]);
-    const heading = (text: string): Y.XmlElement => {
-      const element = new Y.XmlElement('heading');
-      element.setAttribute('level', '1');
-      element.setAttribute('sectionId', 'clause-1');
-      element.insert(0, [new Y.XmlText(text)]);
-      return element;
-    };
-    a.doc.getXmlFragment('default').insert(0, [heading('Original')]);
+    a.doc.getXmlFragment('default').insert(0, [yHeading('clause-1', 'Original')]);
     await waitUntil(() => b.doc.getXmlFragment('default').length === 1, [[b.doc, 'update']], 'the heading reaches b');
-    b.doc.getXmlFragment('default').insert(1, [heading('Copy')]);
+    b.doc.getXmlFragment('default').insert(1, [yHeading('clause-1', 'Copy')]);
 
-    const idsOf = (doc: Y.Doc): string[] => [...headingsBySectionId(doc.getXmlFragment('default'))].flatMap(([id, hs]) => hs.map(() => id)).sort();
+    const idsOf = (doc: Y.Doc): string[] => headingIds(doc.getXmlFragment('default'));
     const repaired = (doc: Y.Doc): boolean => idsOf(doc).length === 2 && new Set(idsOf(doc)).size === 2;
     await waitUntil(() => repaired(a.doc), [[a.doc, 'update']], 'a sees unique ids', 10_000, () => idsOf(a.doc).join(','));
     await waitUntil(() => repaired(b.doc), [[b.doc, 'update']], 'b sees unique ids', 10_000, () => idsOf(b.doc).join(','));
@@ -247,9 +240,7 @@ describe('S9 merged states the editor forbids are repaired by the server', () =>
     const a = client(srv.url, 'mark-exclusion', token);
     const b = client(srv.url, 'mark-exclusion', token);
     await Promise.all([waitSynced(a), waitSynced(b)]);
-    const paragraph = new Y.XmlElement('paragraph');
-    paragraph.insert(0, [new Y.XmlText('make this code')]);
-    a.doc.getXmlFragment('default').insert(0, [paragraph]);
+    a.doc.getXmlFragment('default').insert(0, [yParagraph('make this code')]);
     const textOf = (doc: Y.Doc): Y.XmlText | undefined => (doc.getXmlFragment('default').get(0) as Y.XmlElement | undefined)?.get(0) as Y.XmlText | undefined;
     await waitUntil(() => textOf(b.doc) !== undefined, [[b.doc, 'update']], 'the paragraph reaches b');
     textOf(a.doc)?.format(10, 4, { code: {} });

@@ -1,6 +1,7 @@
 /** The deterministic repair of headings that share a sectionId (shared/sections/sectionIdRepair.ts). */
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { headingIds, yHeading } from '../helpers/yBlocks.js';
 import {
   derivedSectionId,
   headingsBySectionId,
@@ -15,21 +16,9 @@ function docWith(clientID: number): Y.Doc {
   return doc;
 }
 
-function heading(sectionId: string, text: string): Y.XmlElement {
-  const element = new Y.XmlElement('heading');
-  element.setAttribute('level', '1');
-  element.setAttribute('sectionId', sectionId);
-  element.insert(0, [new Y.XmlText(text)]);
-  return element;
-}
-
 const fragmentOf = (doc: Y.Doc): Y.XmlFragment => doc.getXmlFragment('default');
 
-function ids(doc: Y.Doc): string[] {
-  const found: string[] = [];
-  for (const [id, headings] of headingsBySectionId(fragmentOf(doc))) for (let i = 0; i < headings.length; i++) found.push(id);
-  return found.sort();
-}
+const ids = (doc: Y.Doc): string[] => headingIds(fragmentOf(doc));
 
 function sync(a: Y.Doc, b: Y.Doc): void {
   Y.applyUpdate(a, Y.encodeStateAsUpdate(b, Y.encodeStateVector(a)));
@@ -40,8 +29,8 @@ function sync(a: Y.Doc, b: Y.Doc): void {
 function concurrentCopies(): { a: Y.Doc; b: Y.Doc } {
   const a = docWith(7);
   const b = docWith(3);
-  fragmentOf(a).insert(0, [heading('s1', 'Title (A)')]);
-  fragmentOf(b).insert(0, [heading('s1', 'Title (B)')]);
+  fragmentOf(a).insert(0, [yHeading('s1', 'Title (A)')]);
+  fragmentOf(b).insert(0, [yHeading('s1', 'Title (B)')]);
   sync(a, b);
   return { a, b };
 }
@@ -79,7 +68,7 @@ describe('sectionId repair', () => {
     // A client with a lower id pastes a copy carrying the derived id.
     const c = docWith(1);
     sync(c, a);
-    fragmentOf(c).insert(fragmentOf(c).length, [heading(derivedId, 'Pasted copy')]);
+    fragmentOf(c).insert(fragmentOf(c).length, [yHeading(derivedId, 'Pasted copy')]);
     sync(c, a);
     repairDuplicateSectionIds(fragmentOf(a));
     expect(owner?.getAttribute('sectionId')).toBe(derivedId);
@@ -89,8 +78,8 @@ describe('sectionId repair', () => {
   it('repairs headings nested in other blocks too', () => {
     const doc = docWith(5);
     const quote = new Y.XmlElement('blockquote');
-    fragmentOf(doc).insert(0, [heading('x', 'Top'), quote]);
-    quote.insert(0, [heading('x', 'Quoted')]);
+    fragmentOf(doc).insert(0, [yHeading('x', 'Top'), quote]);
+    quote.insert(0, [yHeading('x', 'Quoted')]);
     expect(repairDuplicateSectionIds(fragmentOf(doc))).toBe(1);
     expect(new Set(ids(doc)).size).toBe(2);
   });
@@ -106,7 +95,7 @@ describe('sectionId repair', () => {
       change();
       return suspected;
     };
-    const title = heading('s1', 'Title');
+    const title = yHeading('s1', 'Title');
     expect(suspects(() => fragmentOf(doc).insert(0, [title]))).toBe(true);
     expect(suspects(() => (title.get(0) as Y.XmlText).insert(5, ' more'))).toBe(false);
     expect(suspects(() => title.setAttribute('level', '2'))).toBe(false);
@@ -118,8 +107,8 @@ describe('sectionId repair', () => {
     const doc = docWith(11);
     const watch = new SectionIdRepairWatch(fragmentOf(doc));
     try {
-      const title = heading('s1', 'Title');
-      fragmentOf(doc).insert(0, [title, heading('s1', 'Copy')]);
+      const title = yHeading('s1', 'Title');
+      fragmentOf(doc).insert(0, [title, yHeading('s1', 'Copy')]);
       expect(watch.repairIfNeeded()).toBe(1);
       // Its own repair does not make it suspicious again, and neither does typing.
       expect(watch.repairIfNeeded()).toBe(0);
@@ -128,7 +117,7 @@ describe('sectionId repair', () => {
       doc.on('update', () => updates++);
       expect(watch.repairIfNeeded()).toBe(0);
       expect(updates).toBe(0);
-      fragmentOf(doc).insert(2, [heading('s1', 'Another copy')]);
+      fragmentOf(doc).insert(2, [yHeading('s1', 'Another copy')]);
       expect(watch.repairIfNeeded()).toBe(1);
       expect(new Set(ids(doc)).size).toBe(3);
     } finally {
