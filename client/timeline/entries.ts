@@ -55,6 +55,8 @@ export function describeSession(s: TimelineSession): string {
       return `${who} restored an earlier version`;
     case 'revert':
       return `${who}’s edit in a locked section was undone`;
+    case 'repair':
+      return 'Tandem repaired content no editor could show';
     case 'edit':
       return `${who} edited`;
   }

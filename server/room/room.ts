@@ -29,6 +29,13 @@ import { applyStoredDocument } from '../storage/storedDocument.js';
 import { RoomAwareness } from './roomAwareness.js';
 import { DocumentRepairs } from '../../shared/editor/documentRepairs.js';
 import { isUpdateOrigin, type RoomPeer, SERVER_ORIGIN, STORAGE_ORIGIN, type UpdateOrigin } from './peer.js';
+import { DOCUMENT_FRAGMENT } from '../../shared/editor/extensions.js';
+import { checkUpdate, type UpdateRefusal } from '../integrity/updateCheck.js';
+import { dropPending } from '../integrity/yjsInternals.js';
+import { findViolations, repairViolations } from '../integrity/documentCheck.js';
+import { ClientBindings, SERVER_USER_ID } from './clientBindings.js';
+import { refusalReason, respondToRefusal } from './updateRefusals.js';
+import { uint32 } from 'lib0/random';
 
 export type RoomState =
   | { kind: 'loading' }
@@ -78,7 +85,15 @@ export class Room {
    *  where every change meets. */
   private readonly repairs = new DocumentRepairs(this.doc, (origin) => isUpdateOrigin(origin) && origin.kind === 'storage');
   private pending: PendingUpdate[] = [];
+  /** Which user each clientID of this document belongs to; new bindings are stored with the next append. */
+  private readonly bindings = new ClientBindings(() => this.scheduleFlush());
+  /** Per connection: resyncs offered for updates that could not be integrated, since its last accepted one. */
+  private readonly resyncs = new WeakMap<RoomPeer, number>();
   private flushing: Promise<void> | null = null;
+  /** Updates queued and updates made durable since the room loaded: the durability watermark. */
+  private queuedCount = 0;
+  private durableCount = 0;
+  private durableWaiters: Array<{ target: number; resolve(): void }> = [];
   private flushTimer: NodeJS.Immediate | null = null;
   private nextSeq = 1;
   private rowsSinceCheckpoint = 0;
@@ -99,11 +114,22 @@ export class Room {
     readonly name: string,
     private readonly deps: RoomDeps,
   ) {
+    // The fragment the editor binds to exists as an XmlFragment before anything is loaded or checked.
+    this.doc.getXmlFragment(DOCUMENT_FRAGMENT);
     // The server's own awareness entry is the lock table (RoomLocks publishes it; none while unlocked).
     this.awareness.setLocalState(null);
     // Lock reverts use SERVER_ORIGIN: persisted and broadcast to everyone, the sender included.
-    this.locks = new RoomLocks({ docName: name, doc: this.doc, awareness: this.awareness, revertOrigin: SERVER_ORIGIN, metrics: deps.metrics, logger: deps.logger });
-    this.awarenessGate = new RoomAwareness(this.awareness, deps.metrics);
+    this.locks = new RoomLocks({
+      docName: name,
+      doc: this.doc,
+      awareness: this.awareness,
+      revertOrigin: SERVER_ORIGIN,
+      metrics: deps.metrics,
+      logger: deps.logger,
+      // Only editors' lock requests count (a viewer must not freeze a section for the people who edit).
+      roleOf: (clientId) => this.awarenessGate.identityOf(clientId)?.role,
+    });
+    this.awarenessGate = new RoomAwareness(this.awareness, deps.metrics, this.bindings);
     this.locks.onViolation((violation) => this.attributeRevert(violation.userId, violation.sectionId));
     this.snapshots = new AutoSnapshots({
       docName: name,
@@ -130,11 +156,20 @@ export class Room {
     try {
       const stored = await this.deps.store.load(this.name);
       applyStoredDocument(this.doc, stored, STORAGE_ORIGIN);
+      this.bindings.restore(stored.bindings);
+      this.claimServerClientId();
+      if (dropPending(this.doc)) {
+        // Stored before the server refused incomplete updates: never part of the document, so forgotten (the
+        // next checkpoint no longer carries it).
+        this.deps.metrics.inc('tandem_pending_dropped_total', 'Stored structs or deletes that could never be integrated, dropped');
+        this.deps.logger.warn('dropped pending structs found in storage', { doc: this.name });
+      }
       const lastSeq = stored.rows.at(-1)?.seq ?? stored.checkpoint?.seq ?? 0;
       this.nextSeq = lastSeq + 1;
       this.rowsSinceCheckpoint = stored.rows.length;
       this.storedBytes = (stored.checkpoint?.state.length ?? 0) + stored.rows.reduce((sum, row) => sum + row.update.length, 0);
       this.state = { kind: 'live' };
+      this.repairStoredShape();
       this.deps.logger.debug('room loaded', { doc: this.name, rows: stored.rows.length, bytes: this.storedBytes });
     } catch (error) {
       this.fail(error);
@@ -187,11 +222,15 @@ export class Room {
     }
   }
 
-  /** Resolves once every update applied so far is durable (or the room has failed). */
-  async whenDurable(): Promise<void> {
-    while (this.state.kind === 'live' && (this.flushing !== null || this.pending.length > 0)) {
-      await this.flush();
-    }
+  /**
+   * Resolves once every update applied so far is durable (or the room has failed). A watermark, not
+   * quiet: updates queued after this call do not delay it, so under constant editing a sync reply or a
+   * durability acknowledgement still goes out after the flushes already under way.
+   */
+  whenDurable(): Promise<void> {
+    const target = this.queuedCount;
+    if (this.durableCount >= target || this.state.kind !== 'live') return Promise.resolve();
+    return new Promise((resolve) => this.durableWaiters.push({ target, resolve }));
   }
 
   /** Folds the log into a checkpoint when it has grown, or when `force` and there is anything to fold. */
@@ -275,15 +314,30 @@ export class Room {
       peer.close(CloseCode.tooLarge, 'document too large');
       return;
     }
+    const userId = peer.identity.userId;
+    const verdict = checkUpdate(update, { doc: this.doc, foreignClient: (clients) => this.bindings.foreignClient(clients, userId) });
+    if (!verdict.ok) {
+      this.refuseUpdate(peer, verdict.refusal);
+      return;
+    }
+    this.resyncs.delete(peer);
+    for (const clientId of verdict.writers) this.bindings.claim(clientId, userId, { quiet: true });
     this.applyingFor = peer.origin;
     try {
       this.locks.applyPeerUpdate(peer, () => Y.applyUpdate(this.doc, update, peer.origin));
     } catch (error) {
+      // The check admits only what Yjs integrates; reaching this is a bug of ours (what integrated is kept).
       this.applyingFor = null;
       this.deps.metrics.inc('tandem_updates_refused_total', 'Updates refused', 1, { reason: 'malformed' });
-      this.deps.logger.warn('refused malformed update', { doc: this.name, peer: peer.id, ...errorFields(error) });
+      this.deps.logger.error('accepted update failed to apply', { doc: this.name, peer: peer.id, ...errorFields(error) });
       peer.close(CloseCode.badRequest, 'malformed update');
       return;
+    } finally {
+      if (dropPending(this.doc)) {
+        // Also a bug of ours if it happens: the check exists so that nothing is ever pending.
+        this.deps.metrics.inc('tandem_pending_dropped_total', 'Stored structs or deletes that could never be integrated, dropped');
+        this.deps.logger.error('an accepted update left pending structs; dropped them', { doc: this.name, peer: peer.id });
+      }
     }
     try {
       // Still inside this peer's change (applyingFor), so a repair is stored and relayed as part of it.
@@ -298,6 +352,45 @@ export class Room {
     } finally {
       this.applyingFor = null;
     }
+  }
+
+  /** The update never touched the document; the sender is told (see updateRefusals.ts). */
+  private refuseUpdate(peer: RoomPeer, refusal: UpdateRefusal): void {
+    const resyncsSoFar = this.resyncs.get(peer) ?? 0;
+    const response = respondToRefusal(refusal, resyncsSoFar);
+    this.deps.metrics.inc('tandem_updates_refused_total', 'Updates refused', 1, { reason: refusalReason(refusal) });
+    this.deps.logger.info('refused update', { doc: this.name, peer: peer.id, user: peer.identity.userId, refusal });
+    if (response.kind === 'resync') {
+      this.resyncs.set(peer, resyncsSoFar + 1);
+      // A stock client answers a sync step 1 with everything the server lacks, the refused update included.
+      peer.send(encodeSyncStep1(this.doc));
+      return;
+    }
+    if (peer.optedIn) peer.send(encodeTandemMessage({ kind: 'notice', notice: { type: 'updateRefused', reason: response.reason } }));
+    peer.close(response.code, response.reason);
+  }
+
+  /**
+   * A document stored before the server checked every update may hold shapes no editor can show (an editor
+   * would delete them, blaming whoever typed next). They are removed once, deterministically, as a server
+   * change the timeline names; the next load finds nothing to do.
+   */
+  private repairStoredShape(): void {
+    const violations = findViolations(this.doc);
+    if (violations.length === 0) return;
+    this.serverChange = { userId: null, kind: EventKind.repair, userName: 'Tandem', userColor: null };
+    try {
+      repairViolations(this.doc, violations, SERVER_ORIGIN);
+    } finally {
+      this.serverChange = null;
+    }
+    this.deps.metrics.inc('tandem_stored_shape_repairs_total', 'Items a stored document held that the editor schema forbids, removed on load', violations.length);
+    this.deps.logger.warn('repaired a stored document the editor schema rejects', { doc: this.name, removed: violations.length, first: violations[0]?.detail });
+  }
+
+  /** The server writes repairs, reverts and restores under its doc's clientID: bind it, or pick one that is free. */
+  private claimServerClientId(): void {
+    while (!this.bindings.claim(this.doc.clientID, SERVER_USER_ID, { quiet: true })) this.doc.clientID = uint32();
   }
 
   private async acknowledgeFlush(peer: RoomPeer, nonce: number): Promise<void> {
@@ -336,18 +429,35 @@ export class Room {
         ...(server?.restoredFrom != null ? { restoredFrom: server.restoredFrom } : {}),
       },
     });
-    // One flush per event-loop turn: every update that arrived in this turn shares one transaction.
+    this.queuedCount++;
+    this.scheduleFlush();
+  }
+
+  /** One flush per event-loop turn: every update that arrived in this turn shares one transaction. */
+  private scheduleFlush(): void {
     this.flushTimer ??= setImmediate(() => {
       this.flushTimer = null;
       void this.flush();
     });
   }
 
+  private settleDurableWaiters(): void {
+    const live = this.state.kind === 'live';
+    const waiting = this.durableWaiters;
+    this.durableWaiters = [];
+    for (const waiter of waiting) {
+      if (!live || this.durableCount >= waiter.target) waiter.resolve();
+      else this.durableWaiters.push(waiter);
+    }
+  }
+
   private flush(): Promise<void> {
     if (this.flushing) return this.flushing;
-    if (this.pending.length === 0 || this.state.kind !== 'live') return Promise.resolve();
+    if ((this.pending.length === 0 && !this.bindings.hasUnsaved()) || this.state.kind !== 'live') return Promise.resolve();
     const batch = this.pending;
     this.pending = [];
+    // Stored in the same transaction as the rows written under them.
+    const bindings = this.bindings.takeUnsaved();
     const rows: LogRow[] = batch.map((item) => ({
       seq: this.nextSeq++,
       update: item.update,
@@ -357,19 +467,24 @@ export class Room {
     }));
     const bytes = rows.reduce((sum, row) => sum + row.update.length, 0);
     this.flushing = this.deps.store
-      .append(this.name, rows)
+      .append(this.name, rows, bindings)
       .then(() => {
         this.storedBytes += bytes;
         this.rowsSinceCheckpoint += rows.length;
         this.deps.metrics.inc('tandem_updates_persisted_total', 'Updates appended to the durable log', rows.length);
         this.deps.metrics.inc('tandem_persisted_bytes_total', 'Bytes appended to the durable log', bytes);
         for (const item of batch) this.broadcastUpdate(item);
+        this.durableCount += batch.length;
         this.snapshots.noteAppended(rows.length, bytes);
         if (this.rowsSinceCheckpoint >= COMPACT_AFTER_ROWS) void this.compact();
       })
       .catch((error: unknown) => this.fail(error))
       .finally(() => {
         this.flushing = null;
+        // Updates that queued while this append was in flight found it busy (their turn's flush returned
+        // this promise): start their append now, or they would wait for the next edit of the document.
+        if ((this.pending.length > 0 || this.bindings.hasUnsaved()) && this.state.kind === 'live') this.scheduleFlush();
+        this.settleDurableWaiters();
       });
     return this.flushing;
   }
@@ -410,6 +525,7 @@ export class Room {
     if (this.state.kind === 'failed') return;
     this.state = { kind: 'failed', error };
     this.pending = [];
+    this.settleDurableWaiters();
     this.deps.metrics.inc('tandem_room_failures_total', 'Rooms closed because storage failed');
     this.deps.logger.error('room failed; closing its connections', { doc: this.name, ...errorFields(error) });
     for (const peer of [...this.peers]) peer.close(CloseCode.unavailable, 'storage unavailable');

@@ -5,7 +5,7 @@
  * Each caller's promise resolves only after the shared commit is durable, so the write-ahead rule
  * (stored before broadcast) is unchanged. If the commit fails, every caller in it fails (and fails closed).
  */
-import type { AppendBatch, DocumentStore, LogRow } from './types.js';
+import type { AppendBatch, ClientBinding, DocumentStore, LogRow } from './types.js';
 
 interface Waiter {
   batch: AppendBatch;
@@ -29,10 +29,11 @@ export function withGroupCommit(store: DocumentStore): DocumentStore {
 
   return {
     ...store,
-    append(docName: string, rows: readonly LogRow[]): Promise<void> {
-      if (rows.length === 0) return Promise.resolve();
+    append(docName: string, rows: readonly LogRow[], bindings: readonly ClientBinding[] = []): Promise<void> {
+      // A presence-only binding has no rows but must still be stored.
+      if (rows.length === 0 && bindings.length === 0) return Promise.resolve();
       return new Promise((resolve, reject) => {
-        queued.push({ batch: { docName, rows }, resolve, reject });
+        queued.push({ batch: { docName, rows, bindings }, resolve, reject });
         // Rooms flush from setImmediate callbacks; one scheduled from there runs after all of this turn's.
         if (!scheduled) {
           scheduled = true;

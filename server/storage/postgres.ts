@@ -1,7 +1,19 @@
 /** PostgreSQL storage (DATABASE_URL): the shared store when several instances serve the same documents. */
 import pg from 'pg';
 import { authorsOf, decodeEventMeta, encodeEventMeta, withAuthor } from './eventMetaCodec.js';
-import type { Checkpoint, DocumentStore, EventRow, LogRow, NewSnapshot, SnapshotInfo, SnapshotKind, StoredDocument } from './types.js';
+import {
+  storageUsage,
+  type AppendBatch,
+  type Checkpoint,
+  type ClientBinding,
+  type DocumentStore,
+  type EventRow,
+  type LogRow,
+  type NewSnapshot,
+  type SnapshotInfo,
+  type SnapshotKind,
+  type StoredDocument,
+} from './types.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS tandem_documents (
@@ -44,6 +56,14 @@ const SCHEMA = `
     color TEXT,
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (doc, user_id)
+  );
+  -- Yjs clientIDs are unsigned 32-bit: BIGINT, since INTEGER is signed 32-bit.
+  CREATE TABLE IF NOT EXISTS tandem_client_bindings (
+    doc TEXT NOT NULL,
+    client_id BIGINT NOT NULL,
+    user_id TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (doc, client_id)
   );
 `;
 
@@ -101,6 +121,24 @@ export async function openPostgresStore(connectionString: string): Promise<Docum
     }
   }
 
+  /** One document's rows and bindings inside the caller's transaction; a batch with neither writes nothing.
+   *  Only rows touch tandem_documents: a presence-only binding is no write that reorders listDocuments. */
+  async function appendBatch(tx: pg.PoolClient, { docName, rows, bindings = [] }: AppendBatch): Promise<void> {
+    if (rows.length > 0) await appendRows(tx, docName, rows);
+    if (bindings.length > 0) await insertBindings(tx, docName, bindings);
+  }
+
+  /** DO NOTHING: a clientID keeps the user it was first bound to (also within one batch: the first listed). */
+  async function insertBindings(tx: pg.PoolClient, docName: string, bindings: readonly ClientBinding[]): Promise<void> {
+    await tx.query(
+      `INSERT INTO tandem_client_bindings (doc, client_id, user_id, created_at)
+       SELECT $1, b.client_id, b.user_id, $4 FROM unnest($2::bigint[], $3::text[]) WITH ORDINALITY AS b (client_id, user_id, n)
+       ORDER BY b.n
+       ON CONFLICT (doc, client_id) DO NOTHING`,
+      [docName, bindings.map((b) => b.clientId), bindings.map((b) => b.userId), Date.now()],
+    );
+  }
+
   /** One document's rows, plus its authors and last-written time, inside the caller's transaction. */
   async function appendRows(tx: pg.PoolClient, docName: string, rows: readonly LogRow[]): Promise<void> {
     for (const row of rows) {
@@ -142,6 +180,11 @@ export async function openPostgresStore(connectionString: string): Promise<Docum
         'SELECT seq, data, user_id, created_at FROM tandem_updates WHERE doc = $1 AND seq > $2 ORDER BY seq',
         [docName, checkpoint?.seq ?? 0],
       );
+      // Read after the rows: bindings commit with their rows, so every row read has its bindings.
+      const bindings = await pool.query<{ client_id: string; user_id: string }>(
+        'SELECT client_id, user_id FROM tandem_client_bindings WHERE doc = $1',
+        [docName],
+      );
       return {
         checkpoint,
         rows: rows.rows.map((row) => ({
@@ -150,15 +193,16 @@ export async function openPostgresStore(connectionString: string): Promise<Docum
           userId: row.user_id,
           createdAt: Number(row.created_at),
         })),
+        bindings: bindings.rows.map((row) => ({ clientId: Number(row.client_id), userId: row.user_id })),
       };
     },
-    async append(docName, rows: readonly LogRow[]) {
-      if (rows.length === 0) return;
-      await inTransaction((tx) => appendRows(tx, docName, rows));
+    async append(docName, rows: readonly LogRow[], bindings?: readonly ClientBinding[]) {
+      if (rows.length === 0 && !bindings?.length) return;
+      await inTransaction((tx) => appendBatch(tx, { docName, rows, bindings }));
     },
     async appendMany(batches) {
       await inTransaction(async (tx) => {
-        for (const batch of batches) if (batch.rows.length > 0) await appendRows(tx, batch.docName, batch.rows);
+        for (const batch of batches) await appendBatch(tx, batch);
       });
     },
     async compact(docName, checkpoint: Checkpoint, options = {}) {
@@ -257,6 +301,34 @@ export async function openPostgresStore(connectionString: string): Promise<Docum
       );
       const row = result.rows[0];
       return row ? { ...toSnapshotInfo(row), state: new Uint8Array(row.data) } : null;
+    },
+    async deleteSnapshot(docName, id) {
+      const result = await pool.query('DELETE FROM tandem_snapshots WHERE doc = $1 AND id = $2', [docName, id]);
+      return (result.rowCount ?? 0) > 0;
+    },
+    async usage(docName) {
+      // sum() of integers is numeric/bigint: pg returns it as a string.
+      const result = await pool.query<{ checkpoint: string; log: string; auto: string; named: string }>(
+        `SELECT (SELECT coalesce(sum(octet_length(data)), 0) FROM tandem_checkpoints WHERE doc = $1) AS checkpoint,
+                (SELECT coalesce(sum(octet_length(data)), 0) FROM tandem_updates WHERE doc = $1) AS log,
+                (SELECT coalesce(sum(octet_length(data)), 0) FROM tandem_snapshots WHERE doc = $1 AND kind = 'auto') AS auto,
+                (SELECT coalesce(sum(octet_length(data)), 0) FROM tandem_snapshots WHERE doc = $1 AND kind = 'named') AS named`,
+        [docName],
+      );
+      const row = result.rows[0];
+      return storageUsage({
+        checkpointBytes: Number(row?.checkpoint ?? 0),
+        logBytes: Number(row?.log ?? 0),
+        snapshotBytes: Number(row?.auto ?? 0),
+        versionBytes: Number(row?.named ?? 0),
+      });
+    },
+    async dropHistory(docName) {
+      await inTransaction(async (tx) => {
+        // Without a checkpoint the subquery is NULL and no row matches: nothing is folded, nothing is dropped.
+        await tx.query('DELETE FROM tandem_updates WHERE doc = $1 AND seq <= (SELECT seq FROM tandem_checkpoints WHERE doc = $1)', [docName]);
+        await tx.query("DELETE FROM tandem_snapshots WHERE doc = $1 AND kind = 'auto'", [docName]);
+      });
     },
     async baseAtOrBefore(docName, seq) {
       const result = await pool.query<{ seq: string; data: Buffer }>(

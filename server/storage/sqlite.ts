@@ -3,7 +3,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { authorsOf, decodeEventMeta, encodeEventMeta, withAuthor } from './eventMetaCodec.js';
-import type { AppendBatch, Checkpoint, DocumentStore, EventRow, LogRow, NewSnapshot, SnapshotInfo, SnapshotKind, StoredDocument } from './types.js';
+import {
+  storageUsage,
+  type AppendBatch,
+  type Checkpoint,
+  type ClientBinding,
+  type DocumentStore,
+  type EventRow,
+  type LogRow,
+  type NewSnapshot,
+  type SnapshotInfo,
+  type SnapshotKind,
+  type StoredDocument,
+} from './types.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS documents (
@@ -44,6 +56,13 @@ const SCHEMA = `
     color TEXT,
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (doc, user_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS client_bindings (
+    doc TEXT NOT NULL,
+    client_id INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (doc, client_id)
   ) WITHOUT ROWID;
 `;
 
@@ -143,20 +162,49 @@ export function openSqliteStore(dataDir: string, fileName = 'tandem.sqlite'): Do
   const selectBaseSnapshot = db.prepare<[string, number], { seq: number; data: Buffer }>(
     'SELECT seq, data FROM snapshots WHERE doc = ? AND seq <= ? ORDER BY seq DESC, id DESC LIMIT 1',
   );
+  const deleteSnapshotRow = db.prepare('DELETE FROM snapshots WHERE doc = ? AND id = ?');
+  // DO NOTHING: a clientID keeps the user it was first bound to, whatever a later batch claims.
+  const insertBinding = db.prepare(
+    'INSERT INTO client_bindings (doc, client_id, user_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (doc, client_id) DO NOTHING',
+  );
+  const selectBindings = db.prepare<[string], { client_id: number; user_id: string }>(
+    'SELECT client_id, user_id FROM client_bindings WHERE doc = ?',
+  );
+  const selectUsage = db.prepare<{ doc: string }, { checkpoint: number; log: number; auto: number; named: number }>(
+    `SELECT (SELECT coalesce(sum(length(data)), 0) FROM checkpoints WHERE doc = @doc) AS checkpoint,
+            (SELECT coalesce(sum(length(data)), 0) FROM updates WHERE doc = @doc) AS log,
+            (SELECT coalesce(sum(length(data)), 0) FROM snapshots WHERE doc = @doc AND kind = 'auto') AS auto,
+            (SELECT coalesce(sum(length(data)), 0) FROM snapshots WHERE doc = @doc AND kind = 'named') AS named`,
+  );
+  // Without a checkpoint the subquery is NULL and no row matches: nothing is folded, nothing is dropped.
+  const dropFoldedRows = db.prepare('DELETE FROM updates WHERE doc = @doc AND seq <= (SELECT seq FROM checkpoints WHERE doc = @doc)');
+  const dropAutoSnapshots = db.prepare("DELETE FROM snapshots WHERE doc = ? AND kind = 'auto'");
   const listDocs = db.prepare<[number], { name: string; updated_at: number }>(
     'SELECT name, updated_at FROM documents ORDER BY updated_at DESC LIMIT ?',
   );
 
-  const appendTx = db.transaction((docName: string, rows: readonly LogRow[]) => {
+  const appendTx = db.transaction((docName: string, rows: readonly LogRow[], bindings: readonly ClientBinding[]) => {
     for (const row of rows) insertRow.run(docName, row.seq, row.update, row.userId, row.createdAt, encodeEventMeta(row.meta));
     for (const author of authorsOf(rows)) upsertAuthor.run(docName, author.userId, author.name, author.color, author.at);
+    const now = Date.now();
+    for (const binding of bindings) insertBinding.run(docName, binding.clientId, binding.userId, now);
+    // Only rows count as a write for listDocuments: a presence-only binding does not reorder documents.
     const last = rows[rows.length - 1];
     if (last) touchDocument.run(docName, last.createdAt, last.createdAt);
   });
 
   // Nested appendTx calls run as savepoints inside this one transaction: one commit, one fsync.
   const appendManyTx = db.transaction((batches: ReadonlyArray<AppendBatch>) => {
-    for (const batch of batches) if (batch.rows.length > 0) appendTx(batch.docName, batch.rows);
+    for (const batch of batches) appendBatch(batch);
+  });
+
+  function appendBatch({ docName, rows, bindings = [] }: AppendBatch): void {
+    if (rows.length > 0 || bindings.length > 0) appendTx(docName, rows, bindings);
+  }
+
+  const dropHistoryTx = db.transaction((docName: string) => {
+    dropFoldedRows.run({ doc: docName });
+    dropAutoSnapshots.run(docName);
   });
 
   const compactTx = db.transaction((docName: string, checkpoint: Checkpoint, pruneBefore: number | undefined) => {
@@ -182,10 +230,11 @@ export function openSqliteStore(dataDir: string, fileName = 'tandem.sqlite'): Do
         userId: row.user_id,
         createdAt: row.created_at,
       }));
-      return { checkpoint, rows };
+      const bindings = selectBindings.all(docName).map((row) => ({ clientId: row.client_id, userId: row.user_id }));
+      return { checkpoint, rows, bindings };
     },
-    async append(docName, rows) {
-      if (rows.length > 0) appendTx(docName, rows);
+    async append(docName, rows, bindings) {
+      appendBatch({ docName, rows, bindings });
     },
     async appendMany(batches) {
       appendManyTx(batches);
@@ -240,6 +289,21 @@ export function openSqliteStore(dataDir: string, fileName = 'tandem.sqlite'): Do
     async getSnapshot(docName, id) {
       const row = selectSnapshot.get(docName, id);
       return row ? { ...toSnapshotInfo(row), state: new Uint8Array(row.data) } : null;
+    },
+    async deleteSnapshot(docName, id) {
+      return deleteSnapshotRow.run(docName, id).changes > 0;
+    },
+    async usage(docName) {
+      const row = selectUsage.get({ doc: docName });
+      return storageUsage({
+        checkpointBytes: row?.checkpoint ?? 0,
+        logBytes: row?.log ?? 0,
+        snapshotBytes: row?.auto ?? 0,
+        versionBytes: row?.named ?? 0,
+      });
+    },
+    async dropHistory(docName) {
+      dropHistoryTx(docName);
     },
     async baseAtOrBefore(docName, seq) {
       const snapshot = selectBaseSnapshot.get(docName, seq);

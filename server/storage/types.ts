@@ -16,8 +16,9 @@ export interface LogRow {
   meta?: EventMeta;
 }
 
-/** Kinds of timeline events: an ordinary edit, a restore of an older point, a lock violation the server reverted. */
-export const EventKind = { edit: 'edit', restore: 'restore', revert: 'revert' } as const;
+/** Kinds of timeline events: an ordinary edit, a restore of an older point, a lock violation the server reverted,
+ *  and the server's one-time repair of a document stored in a shape the editor cannot show. */
+export const EventKind = { edit: 'edit', restore: 'restore', revert: 'revert', repair: 'repair' } as const;
 export type EventKind = (typeof EventKind)[keyof typeof EventKind];
 
 /** Per-row metadata, computed once when the update is accepted (never by re-reading the document). */
@@ -79,25 +80,54 @@ export interface Checkpoint {
   state: Uint8Array;
 }
 
+/** A Yjs clientID bound to the user who first used it in a document (insert-only: the first binding wins). */
+export interface ClientBinding {
+  clientId: number;
+  userId: string;
+}
+
 export interface StoredDocument {
   checkpoint: Checkpoint | null;
   /** Rows with seq > checkpoint.seq, ascending. */
   rows: LogRow[];
+  /** Every binding of the document, any order. */
+  bindings: ClientBinding[];
 }
 
 export interface AppendBatch {
   docName: string;
   rows: readonly LogRow[];
+  bindings?: readonly ClientBinding[];
+}
+
+/** Bytes of stored Yjs data per category (update and state bytes only, not metadata or index overhead). */
+export interface StorageUsage {
+  checkpointBytes: number;
+  logBytes: number;
+  snapshotBytes: number;
+  versionBytes: number;
+  totalBytes: number;
+}
+
+/** Builds a StorageUsage from its parts, so every backend computes the total the same way. */
+export function storageUsage(parts: Omit<StorageUsage, 'totalBytes'>): StorageUsage {
+  const { checkpointBytes, logBytes, snapshotBytes, versionBytes } = parts;
+  return { checkpointBytes, logBytes, snapshotBytes, versionBytes, totalBytes: checkpointBytes + logBytes + snapshotBytes + versionBytes };
 }
 
 export interface DocumentStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Everything needed to rebuild the document; an unknown document loads as empty. */
   load(docName: string): Promise<StoredDocument>;
-  /** Appends rows atomically (all or none). Resolves only once they are durable. */
-  append(docName: string, rows: readonly LogRow[]): Promise<void>;
-  /** Appends several documents' rows in ONE atomic transaction (all or none), resolving once durable: the
-   *  server commits every room's writes of an event-loop turn together, one fsync instead of one per room. */
+  /**
+   * Appends rows and client bindings atomically (all or none). Resolves only once they are durable. A
+   * binding whose clientID is already bound is ignored (the first binding wins). Either list may be
+   * empty; with both empty nothing is written.
+   */
+  append(docName: string, rows: readonly LogRow[], bindings?: readonly ClientBinding[]): Promise<void>;
+  /** Appends several documents' rows and bindings in ONE atomic transaction (all or none), resolving once
+   *  durable: the server commits every room's writes of an event-loop turn together, one fsync instead of
+   *  one per room. */
   appendMany(batches: ReadonlyArray<AppendBatch>): Promise<void>;
   /**
    * Atomically stores `checkpoint` (so loading replays only the rows after it) and prunes history that
@@ -122,8 +152,19 @@ export interface DocumentStore {
   /** Snapshots of the document, newest first (named versions and automatic ones), at most `limit`. */
   listSnapshots(docName: string, limit: number): Promise<SnapshotInfo[]>;
   getSnapshot(docName: string, id: number): Promise<(SnapshotInfo & { state: Uint8Array }) | null>;
+  /** Deletes one snapshot or named version; false when it does not exist. */
+  deleteSnapshot(docName: string, id: number): Promise<boolean>;
   /** The exact state with the highest seq ≤ `seq`: a snapshot or the checkpoint, whichever is later. */
   baseAtOrBefore(docName: string, seq: number): Promise<Checkpoint | null>;
+  /** Bytes the document occupies: checkpoint state, log rows' updates, automatic snapshots and named
+   *  versions (all zero for an unknown document). */
+  usage(docName: string): Promise<StorageUsage>;
+  /**
+   * Frees history: deletes log rows already folded into the checkpoint (seq ≤ checkpoint seq) and every
+   * automatic snapshot. Named versions, the checkpoint and rows after it stay, so the document loads
+   * exactly as before; the timeline just reaches less far back.
+   */
+  dropHistory(docName: string): Promise<void>;
   /** Names of stored documents, most recently written first. */
   listDocuments(limit: number): Promise<Array<{ name: string; updatedAt: number }>>;
   ping(): Promise<void>;

@@ -20,7 +20,7 @@ export const MAX_EVENTS_PAGE = 500;
 /** Longest version name. */
 export const MAX_VERSION_NAME_LENGTH = 80;
 
-export type TimelineEventKind = 'edit' | 'restore' | 'revert';
+export type TimelineEventKind = 'edit' | 'restore' | 'revert' | 'repair';
 
 export interface TimelineEvent {
   seq: number;

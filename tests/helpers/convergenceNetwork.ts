@@ -52,6 +52,8 @@ export class Endpoint {
   onDisconnected: ((link: Link) => void) | null = null;
   /** Runs after every message this endpoint integrates (the hub's server-side repairs hook in here). */
   afterApply: (() => void) | null = null;
+  /** Sees every update (sync step 2 or update) before this endpoint applies it (the hub's server-side checks). */
+  beforeApply: ((update: Uint8Array) => void) | null = null;
   private doc: Y.Doc | null = null;
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
     const fromLink = origin instanceof Link && this.links.has(origin);
@@ -215,6 +217,11 @@ export class Link {
     // Origin = this link, as y-websocket passes the provider: the relay rule in Endpoint keys on it.
     // y-protocols catches exceptions thrown by update observers (the editor binding) and only logs
     // them; the stock provider passes no handler. Collect them: a throwing binding is a bug.
+    if (message.to.beforeApply) {
+      const peek = decoding.clone(decoder);
+      const syncKind = decoding.readVarUint(peek);
+      if (syncKind !== syncProtocol.messageYjsSyncStep1) message.to.beforeApply(decoding.readVarUint8Array(peek));
+    }
     const kind = syncProtocol.readSyncMessage(decoder, encoder, doc, this, (error) => {
       this.net.errors.push(`${message.to.name} failed to apply an update from ${this.other(message.to).name}: ${error.stack ?? error.message}`);
     });

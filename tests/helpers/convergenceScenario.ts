@@ -13,6 +13,7 @@ import { Endpoint, type Link, Network, type NetworkProfile, type RelayPolicy } f
 import { EditorReplica } from './convergenceReplica.js';
 import { createPrng, type Prng } from './prng.js';
 import { DocumentRepairs } from '../../shared/editor/documentRepairs.js';
+import { checkUpdate } from '../../server/integrity/updateCheck.js';
 
 export interface ScenarioConfig {
   seed: number;
@@ -181,6 +182,12 @@ export async function runScenario(seed: number, overrides: ScenarioOverrides = {
   world.usedClientIds.add(world.hub.clientID);
   const hubRepairs = new DocumentRepairs(world.hub);
   hubEndpoint.afterApply = () => void hubRepairs.run();
+  // The server judges every update before applying it; honest editors must never send one it refuses
+  // (an incomplete one is fine: the server asks for what is missing, which this hub models by applying).
+  hubEndpoint.beforeApply = (update) => {
+    const verdict = checkUpdate(update, { doc: world.hub, foreignClient: () => null });
+    if (!verdict.ok && verdict.refusal.kind !== 'incomplete') problems.push(`the server would refuse an honest update: ${JSON.stringify(verdict.refusal)}`);
+  };
   hubEndpoint.attach(world.hub);
   world.ledger.track(world.hub);
   let ops = 0;

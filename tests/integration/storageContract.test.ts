@@ -3,7 +3,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { openPostgresStore } from '../../server/storage/postgres.js';
 import { openSqliteStore } from '../../server/storage/sqlite.js';
-import type { DocumentStore, LogRow } from '../../server/storage/types.js';
+import type { ClientBinding, DocumentStore, LogRow, StoredDocument } from '../../server/storage/types.js';
+import { withGroupCommit } from '../../server/storage/groupCommit.js';
+import { stateAt } from '../../server/history/reconstruct.js';
 import { startTestServer, tempDataDir } from '../helpers/server.js';
 import { connectClient, guestToken, waitForText, waitSynced } from '../helpers/clients.js';
 import { postgresAvailable, TEST_DATABASE_URL, uniqueDocName } from '../helpers/services.js';
@@ -22,10 +24,38 @@ function textUpdate(doc: Y.Doc, insert: string): Uint8Array {
   return Y.encodeStateAsUpdate(doc, before);
 }
 
-function rebuild(stored: Awaited<ReturnType<DocumentStore['load']>>): string {
+function rebuild(stored: StoredDocument): string {
   const doc = new Y.Doc();
   applyStoredDocument(doc, stored);
   return doc.getText('t').toString();
+}
+
+/** The full state a loaded document rebuilds to, for comparing two loads byte for byte. */
+function rebuiltState(stored: StoredDocument): number[] {
+  const doc = new Y.Doc();
+  applyStoredDocument(doc, stored);
+  return Array.from(Y.encodeStateAsUpdate(doc));
+}
+
+/** Bindings in a fixed order: stores return them in any order. */
+function sortedBindings(bindings: readonly ClientBinding[]): Array<[number, string]> {
+  return bindings.map((b): [number, string] => [b.clientId, b.userId]).sort((a, b) => a[0] - b[0]);
+}
+
+/** `count` rows with seq 1…count, each inserting its seq, written `createdAt` = seq. */
+function numberedRows(source: Y.Doc, count: number): LogRow[] {
+  return Array.from({ length: count }, (_, i) => ({ seq: i + 1, update: textUpdate(source, String(i + 1)), userId: null, createdAt: i + 1 }));
+}
+
+/** The state after row `seq`, built from the store's own rows (as the server's snapshotter does). */
+async function stateAfterRow(s: DocumentStore, docName: string, seq: number): Promise<Uint8Array> {
+  const doc = new Y.Doc();
+  for (const row of await s.readRows(docName, 0, seq)) Y.applyUpdate(doc, row.update);
+  return Y.encodeStateAsUpdate(doc);
+}
+
+function byteSum(rows: readonly LogRow[]): number {
+  return rows.reduce((sum, row) => sum + row.update.length, 0);
 }
 
 for (const [kind, available, open] of implementations) {
@@ -41,7 +71,7 @@ for (const [kind, available, open] of implementations) {
     }
 
     it('C1 loads an unknown document as empty', async () => {
-      expect(await (await store()).load(uniqueDocName('empty'))).toEqual({ checkpoint: null, rows: [] });
+      expect(await (await store()).load(uniqueDocName('empty'))).toEqual({ checkpoint: null, rows: [], bindings: [] });
     });
 
     it('C2 returns appended rows in order with their metadata', async () => {
@@ -197,7 +227,7 @@ for (const [kind, available, open] of implementations) {
       expect((await s.listSnapshots(name, 10)).map((v) => v.id)).toEqual([named.id, auto.id]);
       const fetched = await s.getSnapshot(name, named.id);
       expect(fetched?.name).toBe('Draft 2');
-      expect(fetched && rebuild({ checkpoint: { seq: 4, state: fetched.state }, rows: [] })).toBe('1234');
+      expect(fetched && rebuild({ checkpoint: { seq: 4, state: fetched.state }, rows: [], bindings: [] })).toBe('1234');
       expect(await s.getSnapshot(uniqueDocName('other'), named.id)).toBeNull();
       expect((await s.baseAtOrBefore(name, 3))?.seq).toBe(2);
       expect((await s.baseAtOrBefore(name, 5))?.seq).toBe(4);
@@ -207,6 +237,174 @@ for (const [kind, available, open] of implementations) {
       expect((await s.baseAtOrBefore(name, 6))?.seq).toBe(5);
       expect((await s.baseAtOrBefore(name, 4))?.seq).toBe(4);
       expect(await s.logBounds(uniqueDocName('unknown'))).toEqual({ latestSeq: 0, oldestRetainedSeq: null });
+    });
+
+    it('C9 stores client bindings with rows; the first binding of a clientID wins; bindings are per document', async () => {
+      const s = await store();
+      const [name, other] = [uniqueDocName('bindings'), uniqueDocName('bindings-other')];
+      const source = new Y.Doc();
+      const [row1, row2] = numberedRows(source, 2) as [LogRow, LogRow];
+      // The largest Yjs clientID (unsigned 32-bit) must round-trip on both backends.
+      await s.append(name, [row1], [{ clientId: 1, userId: 'u1' }, { clientId: 4_294_967_295, userId: 'u2' }]);
+      await s.append(name, [row2], [{ clientId: 1, userId: 'intruder' }, { clientId: 7, userId: 'u3' }]);
+      const loaded = await s.load(name);
+      expect(sortedBindings(loaded.bindings)).toEqual([[1, 'u1'], [7, 'u3'], [4_294_967_295, 'u2']]);
+      expect(rebuild(loaded)).toBe('12');
+      // Within one batch the first listed wins too.
+      await s.append(other, [], [{ clientId: 1, userId: 'u9' }, { clientId: 1, userId: 'u8' }]);
+      expect(sortedBindings((await s.load(other)).bindings)).toEqual([[1, 'u9']]);
+      expect(sortedBindings((await s.load(name)).bindings)).toEqual([[1, 'u1'], [7, 'u3'], [4_294_967_295, 'u2']]);
+    });
+
+    it('C9b a batch with bindings and no rows stores just the bindings; one with neither is a no-op', async () => {
+      const s = await store();
+      const name = uniqueDocName('bindings-only');
+      await s.append(name, [], []);
+      await s.append(name, []);
+      await s.appendMany([{ docName: name, rows: [] }]);
+      expect(await s.load(name)).toEqual({ checkpoint: null, rows: [], bindings: [] });
+      await s.append(name, [], [{ clientId: 5, userId: 'u1' }]);
+      await s.appendMany([{ docName: name, rows: [], bindings: [{ clientId: 6, userId: 'u2' }] }]);
+      const loaded = await s.load(name);
+      expect(loaded.rows).toEqual([]);
+      expect(sortedBindings(loaded.bindings)).toEqual([[5, 'u1'], [6, 'u2']]);
+      expect(await s.logBounds(name)).toEqual({ latestSeq: 0, oldestRetainedSeq: null });
+    });
+
+    it('C9c bindings of a failed append are not stored, in append and across appendMany batches', async () => {
+      const s = await store();
+      const [name, other] = [uniqueDocName('bindings-atomic'), uniqueDocName('bindings-atomic-b')];
+      const source = new Y.Doc();
+      const [row1, row2] = numberedRows(source, 2) as [LogRow, LogRow];
+      await s.append(name, [row1], [{ clientId: 1, userId: 'u1' }]);
+      // Row 1 again: the batch fails on the duplicate seq, and takes its bindings with it.
+      await expect(s.append(name, [row2, { ...row1 }], [{ clientId: 2, userId: 'u2' }])).rejects.toThrow();
+      await expect(
+        s.appendMany([
+          { docName: other, rows: [], bindings: [{ clientId: 3, userId: 'u3' }] },
+          { docName: name, rows: [{ ...row1 }], bindings: [{ clientId: 4, userId: 'u4' }] },
+        ]),
+      ).rejects.toThrow();
+      expect(sortedBindings((await s.load(name)).bindings)).toEqual([[1, 'u1']]);
+      expect((await s.load(other)).bindings).toEqual([]);
+    });
+
+    it('C9d group commit passes bindings through, including a batch without rows', async () => {
+      const s = await store();
+      const grouped = withGroupCommit(s);
+      const [name, other] = [uniqueDocName('grouped-bindings'), uniqueDocName('grouped-bindings-b')];
+      const source = new Y.Doc();
+      await Promise.all([
+        grouped.append(name, numberedRows(source, 1), [{ clientId: 10, userId: 'u1' }]),
+        grouped.append(other, [], [{ clientId: 11, userId: 'u2' }]),
+      ]);
+      expect(sortedBindings((await s.load(name)).bindings)).toEqual([[10, 'u1']]);
+      expect((await s.load(name)).rows.map((r) => r.seq)).toEqual([1]);
+      expect(sortedBindings((await s.load(other)).bindings)).toEqual([[11, 'u2']]);
+    });
+
+    it('C10 counts the bytes of each kind of stored data; an unknown document uses nothing', async () => {
+      const s = await store();
+      const name = uniqueDocName('usage');
+      const zero = { checkpointBytes: 0, logBytes: 0, snapshotBytes: 0, versionBytes: 0, totalBytes: 0 };
+      expect(await s.usage(uniqueDocName('usage-unknown'))).toEqual(zero);
+      const source = new Y.Doc();
+      const rows = numberedRows(source, 4);
+      await s.append(name, rows);
+      expect(await s.usage(name)).toEqual({ ...zero, logBytes: byteSum(rows), totalBytes: byteSum(rows) });
+      const checkpoint = await stateAfterRow(s, name, 3);
+      await s.compact(name, { seq: 3, state: checkpoint });
+      const auto = await stateAfterRow(s, name, 2);
+      await s.saveSnapshot(name, { seq: 2, state: auto, kind: 'auto', name: null, userId: null, userName: null, createdAt: 10 });
+      await s.saveSnapshot(name, { seq: 2, state: auto, kind: 'auto', name: null, userId: null, userName: null, createdAt: 11 });
+      const named = await stateAfterRow(s, name, 4);
+      await s.saveSnapshot(name, { seq: 4, state: named, kind: 'named', name: 'v1', userId: 'u1', userName: 'Ada', createdAt: 12 });
+      // Another document's data is not counted.
+      await s.append(uniqueDocName('usage-neighbour'), numberedRows(new Y.Doc(), 2));
+      expect(await s.usage(name)).toEqual({
+        checkpointBytes: checkpoint.length,
+        logBytes: byteSum(rows),
+        snapshotBytes: 2 * auto.length,
+        versionBytes: named.length,
+        totalBytes: checkpoint.length + byteSum(rows) + 2 * auto.length + named.length,
+      });
+    });
+
+    it('C11 dropHistory frees folded rows and automatic snapshots; the document and named versions stay', async () => {
+      const s = await store();
+      const name = uniqueDocName('drop-history');
+      const source = new Y.Doc();
+      const rows = numberedRows(source, 5);
+      await s.append(name, rows);
+      await s.saveSnapshot(name, { seq: 2, state: await stateAfterRow(s, name, 2), kind: 'auto', name: null, userId: null, userName: null, createdAt: 10 });
+      const version = await s.saveSnapshot(name, { seq: 3, state: await stateAfterRow(s, name, 3), kind: 'named', name: 'kept', userId: 'u1', userName: 'Ada', createdAt: 11 });
+      const checkpoint = await stateAfterRow(s, name, 4);
+      await s.compact(name, { seq: 4, state: checkpoint });
+      const before = await s.load(name);
+      const usageBefore = await s.usage(name);
+
+      await s.dropHistory(name);
+      const after = await s.load(name);
+      expect(rebuiltState(after)).toEqual(rebuiltState(before));
+      expect(rebuild(after)).toBe('12345');
+      expect(after.checkpoint?.seq).toBe(4);
+      expect(after.rows.map((r) => r.seq)).toEqual([5]);
+      expect((await s.readRows(name, 0, 10)).map((r) => r.seq)).toEqual([5]);
+      expect((await s.listSnapshots(name, 10)).map((v) => [v.id, v.kind])).toEqual([[version.id, 'named']]);
+      expect(await s.usage(name)).toEqual({
+        checkpointBytes: checkpoint.length,
+        logBytes: rows[4]?.update.length,
+        snapshotBytes: 0,
+        versionBytes: usageBefore.versionBytes,
+        totalBytes: checkpoint.length + (rows[4]?.update.length ?? 0) + usageBefore.versionBytes,
+      });
+      expect((await s.usage(name)).totalBytes).toBeLessThan(usageBefore.totalBytes);
+
+      // The timeline keeps working, over less history: the named version and the checkpoint are bases.
+      expect(await s.logBounds(name)).toEqual({ latestSeq: 5, oldestRetainedSeq: 5 });
+      expect((await s.listEvents(name, null, 10)).map((e) => e.seq)).toEqual([5]);
+      expect((await s.baseAtOrBefore(name, 5))?.seq).toBe(4);
+      expect((await s.baseAtOrBefore(name, 3))?.seq).toBe(3);
+      expect(await s.baseAtOrBefore(name, 2)).toBeNull();
+      const at3 = await stateAt(s, name, 3);
+      expect(at3.ok && at3.doc.getText('t').toString()).toBe('123');
+      expect(await stateAt(s, name, 2)).toEqual({ ok: false, reason: 'gone' });
+
+      // With every row folded the log is empty, yet its position holds and the next row follows on.
+      // Rows 1–4 are gone, so the new checkpoint is folded from the loaded document, as the server does.
+      await s.compact(name, { seq: 5, state: Uint8Array.from(rebuiltState(after)) });
+      await s.dropHistory(name);
+      expect(await s.logBounds(name)).toEqual({ latestSeq: 5, oldestRetainedSeq: null });
+      await s.append(name, [{ seq: 6, update: textUpdate(source, '6'), userId: null, createdAt: 6 }]);
+      expect(rebuild(await s.load(name))).toBe('123456');
+    });
+
+    it('C11b dropHistory without a checkpoint keeps every row (none is folded) but drops automatic snapshots', async () => {
+      const s = await store();
+      const name = uniqueDocName('drop-uncompacted');
+      await s.append(name, numberedRows(new Y.Doc(), 3));
+      await s.saveSnapshot(name, { seq: 2, state: await stateAfterRow(s, name, 2), kind: 'auto', name: null, userId: null, userName: null, createdAt: 10 });
+      await s.dropHistory(name);
+      expect((await s.readRows(name, 0, 10)).map((r) => r.seq)).toEqual([1, 2, 3]);
+      expect(await s.listSnapshots(name, 10)).toEqual([]);
+      expect(rebuild(await s.load(name))).toBe('123');
+    });
+
+    it('C12 deletes one snapshot or named version, reporting whether it existed', async () => {
+      const s = await store();
+      const name = uniqueDocName('delete-snapshot');
+      await s.append(name, numberedRows(new Y.Doc(), 2));
+      const state = await stateAfterRow(s, name, 2);
+      const auto = await s.saveSnapshot(name, { seq: 2, state, kind: 'auto', name: null, userId: null, userName: null, createdAt: 10 });
+      const named = await s.saveSnapshot(name, { seq: 2, state, kind: 'named', name: 'v1', userId: 'u1', userName: 'Ada', createdAt: 11 });
+      // Another document cannot delete it by id.
+      expect(await s.deleteSnapshot(uniqueDocName('delete-other'), named.id)).toBe(false);
+      expect(await s.deleteSnapshot(name, named.id)).toBe(true);
+      expect((await s.listSnapshots(name, 10)).map((v) => v.id)).toEqual([auto.id]);
+      expect(await s.getSnapshot(name, named.id)).toBeNull();
+      expect(await s.deleteSnapshot(name, named.id)).toBe(false);
+      expect(await s.deleteSnapshot(name, auto.id)).toBe(true);
+      expect(await s.listSnapshots(name, 10)).toEqual([]);
     });
   });
 }
