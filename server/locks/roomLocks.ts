@@ -8,9 +8,20 @@
  * no connection may write (awarenessPolicy) and which no client state can imitate (the room strips
  * `locks` from client states). The holder's awareness renewals extend the lease; dropping the id
  * releases; a disconnect keeps the lock until the lease lapses.
+ *
+ * Which requests count (the arbiter only ever sees these):
+ *   - only those of a connection with the editor role: a viewer cannot edit, so it may not hold (or queue
+ *     for) a section and have everyone else's edits there reverted;
+ *   - only for sections that exist in the document right now. A request for an unknown id is dropped, not
+ *     kept waiting: kept, it would be granted by its early first-seen time the moment a heading with that
+ *     id appeared (squatting), and every waiting request makes arbitration read the section tree. A client
+ *     asks again with its next awareness update (at the latest its 15 s renewal). The holder's own renewal
+ *     of a section she holds counts even while the heading is briefly gone (she cut and pasted it), so
+ *     a lock is not lost to a moment's restructuring.
  */
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
+import { Role } from '../../shared/auth.js';
 import { DOCUMENT_FRAGMENT } from '../../shared/editor/extensions.js';
 import { documentSchema } from '../../shared/editor/schema.js';
 import { LOCK_LEASE_MS, LOCK_TABLE_VERSION, type LockEntry, parseLockRequests, withoutServerLockFields } from '../../shared/locks/lockProtocol.js';
@@ -47,6 +58,9 @@ export interface RoomLocksDeps {
   logger?: Pick<Logger, 'warn'>;
   now?: () => number;
   leaseMs?: number;
+  /** The token role of the connection that owns an awareness clientID right now (undefined: none). Only
+   *  editors' lock requests count. */
+  roleOf: (clientId: number) => Role | undefined;
 }
 
 interface AwarenessChange {
@@ -65,6 +79,11 @@ export class RoomLocks {
   /** The table last published (`{}`: none, and the server has no awareness entry). */
   private published = '{}';
   private destroyed = false;
+  /** The section tree, read at most once per document change (null: the document changed since). */
+  private sections: SectionStructure | null = null;
+  private readonly onDocUpdate = (): void => {
+    this.sections = null;
+  };
   private readonly onAwarenessUpdate = (change: AwarenessChange, origin: unknown): void => {
     if (origin === 'local') return;
     this.applyAwareness(change);
@@ -77,6 +96,7 @@ export class RoomLocks {
     this.guard = new SectionGuard(deps.doc, this.fragment, documentSchema(), deps.revertOrigin, (error, sectionId) =>
       deps.logger?.warn('lock revert failed', { doc: deps.docName, sectionId, ...errorFields(error) }),
     );
+    deps.doc.on('update', this.onDocUpdate);
     deps.awareness.on('update', this.onAwarenessUpdate);
   }
 
@@ -121,6 +141,7 @@ export class RoomLocks {
     this.destroyed = true;
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
     this.deps.awareness.off('update', this.onAwarenessUpdate);
+    this.deps.doc.off('update', this.onDocUpdate);
     this.guard.destroy();
     this.violationListeners.clear();
   }
@@ -137,10 +158,21 @@ export class RoomLocks {
     const states = this.deps.awareness.getStates();
     let changed = false;
     for (const clientId of added.concat(updated, removed)) {
-      if (clientId === this.deps.doc.clientID) continue;
-      changed = this.arbiter.setClient(clientId, clientLockState(states.get(clientId)), now) || changed;
+      // The server's own entry (the table) is under the awareness clientID, which may differ from the doc's.
+      if (clientId === this.deps.awareness.clientID) continue;
+      changed = this.arbiter.setClient(clientId, this.countedLockState(clientId, states.get(clientId)), now) || changed;
     }
     this.settle(changed);
+  }
+
+  /** A client's state with only the requests that count (see the header): an editor's, for sections that
+   *  exist, or that this user holds already. */
+  private countedLockState(clientId: number, state: Record<string, unknown> | undefined): ClientLockState | null {
+    const client = clientLockState(state);
+    if (!client || client.requests.length === 0) return client;
+    if (this.deps.roleOf(clientId) !== Role.editor) return { ...client, requests: [] };
+    const requests = client.requests.filter((id) => this.arbiter.holderOf(id)?.userId === client.userId || this.structure().exists(id));
+    return requests.length === client.requests.length ? client : { ...client, requests };
   }
 
   private settle(changed: boolean): void {
@@ -175,8 +207,14 @@ export class RoomLocks {
     this.expiryTimer.unref?.();
   }
 
-  /** The section tree right now (only read when a request waits: grants are rare). */
+  /** The section tree right now (read only when a request for a section its user does not hold comes or
+   *  waits, and cached until the document changes). */
   private structure(): SectionStructure {
+    this.sections ??= this.readStructure();
+    return this.sections;
+  }
+
+  private readStructure(): SectionStructure {
     const sections = sectionsOf(blocksFromYFragment(this.fragment));
     const byId = new Map(sections.map((section) => [section.id, section]));
     const ancestors = (id: string): Set<string> => {

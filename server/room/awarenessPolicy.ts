@@ -3,6 +3,11 @@
  * the server binds each clientID to the first connection that uses it; other connections can neither
  * overwrite nor remove it, nobody can write the server's own entry, and every state's `user` is stamped
  * with the identity from the connection's token so nobody can pose as someone else.
+ *
+ * Beyond the connection, a clientID belongs to a user for good (the room's durable ClientBindings: the
+ * user who first wrote or announced presence under it). Once its connection is gone, only that user may
+ * claim it again: otherwise anyone could take a departed user's clientID and speak as her presence, or
+ * leave her invisible when she comes back.
  */
 import type { Identity } from '../../shared/auth.js';
 import { isAdmissibleAwarenessState } from '../../shared/presence/schema.js';
@@ -19,7 +24,7 @@ export const MAX_CLIENT_IDS_PER_CONNECTION = 1;
 
 export interface AwarenessAdmission {
   accepted: AwarenessEntry[];
-  /** clientIDs this connection now owns for the first time. */
+  /** clientIDs this connection now owns for the first time (the caller binds them to its user). */
   claimed: number[];
   refused: number;
 }
@@ -31,6 +36,8 @@ export function admitAwarenessEntries(
   knownClock: (clientId: number) => number | undefined,
   hasState: (clientId: number) => boolean,
   serverClientId: number,
+  /** The user a clientID is durably bound to (undefined: free). */
+  boundUserOf: (clientId: number) => string | undefined,
 ): AwarenessAdmission {
   const accepted: AwarenessEntry[] = [];
   const claimed: number[] = [];
@@ -42,6 +49,8 @@ export function admitAwarenessEntries(
     // state from claiming that user's clientID.
     const clock = knownClock(entry.clientId);
     const owner = ownerOf(entry.clientId);
+    const boundUser = boundUserOf(entry.clientId);
+    const othersId = boundUser !== undefined && boundUser !== connection.identity.userId;
     let publishedClock = entry.clock;
     // The same rule y-protocols applies: newer clock, or a removal at the same clock.
     if (clock !== undefined && !(entry.clock > clock || (entry.clock === clock && entry.state === null))) {
@@ -49,13 +58,14 @@ export function admitAwarenessEntries(
       // has already seen (and dropped with its departure), so each would ignore it until the next 15 s
       // renewal. When a connection that owns no clientID yet claims an id that has no state, it is that
       // client returning (a stock provider announces its own state first on open; a relay can only come
-      // after), so its state is republished one clock later, which every replica accepts.
-      const returning = entry.state !== null && owner === undefined && owned === 0 && !hasState(entry.clientId);
+      // after), so its state is republished one clock later, which every replica accepts. Only its own user
+      // can be that client: anyone else re-sending a departed user's state is a relay (or an impostor).
+      const returning = entry.state !== null && owner === undefined && owned === 0 && !hasState(entry.clientId) && !othersId;
       if (!returning) continue;
       publishedClock = clock + 1;
     }
     const mine = owner === connection.id;
-    if (entry.clientId === serverClientId || (owner !== undefined && !mine)) {
+    if (entry.clientId === serverClientId || (owner !== undefined && !mine) || othersId) {
       refused++;
       continue;
     }

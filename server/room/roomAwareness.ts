@@ -1,9 +1,11 @@
 /**
- * A room's awareness gatekeeping: which connection owns which clientID, each peer's awareness budget, and
- * applying what the ownership policy (awarenessPolicy.ts) admits. The room delegates here so that the
- * Y.Doc write path and awareness stay in separate modules.
+ * A room's awareness gatekeeping: which connection owns which clientID, which user each clientID is bound
+ * to for good (the room's ClientBindings), each peer's awareness budget, and applying what the ownership
+ * policy (awarenessPolicy.ts) admits. The room delegates here so that the Y.Doc write path and awareness
+ * stay in separate modules.
  */
 import { type Awareness, applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
+import type { Identity } from '../../shared/auth.js';
 import { AWARENESS_RATE_BURST, AWARENESS_RATE_PER_SECOND } from '../../shared/limits.js';
 import { decodeAwarenessUpdate, encodeAwarenessUpdate as encodeEntries } from '../../shared/protocol/awarenessWire.js';
 import { CloseCode } from '../../shared/protocol/closeCodes.js';
@@ -11,6 +13,7 @@ import { withoutLockTable } from '../locks/roomLocks.js';
 import type { Metrics } from '../metrics.js';
 import { RateLimiter } from '../transport/rateLimiter.js';
 import { admitAwarenessEntries } from './awarenessPolicy.js';
+import type { ClientBindings } from './clientBindings.js';
 import type { RoomPeer } from './peer.js';
 
 export class RoomAwareness {
@@ -21,7 +24,14 @@ export class RoomAwareness {
   constructor(
     private readonly awareness: Awareness,
     private readonly metrics: Metrics,
+    /** Durable clientID → user bindings, shared with the document write path (saved with its next write). */
+    private readonly bindings: Pick<ClientBindings, 'userOf' | 'claim'>,
   ) {}
+
+  /** The identity of the connection that owns `clientId` right now (undefined: none does). */
+  identityOf(clientId: number): Identity | undefined {
+    return this.owners.get(clientId)?.identity;
+  }
 
   /** Applies the entries of one awareness update that `peer` may write; closes the peer on abuse. */
   receive(peer: RoomPeer, update: Uint8Array): void {
@@ -38,6 +48,7 @@ export class RoomAwareness {
       (clientId) => this.awareness.meta.get(clientId)?.clock,
       (clientId) => this.awareness.getStates().has(clientId),
       this.awareness.clientID,
+      (clientId) => this.bindings.userOf(clientId),
     );
     if (admission.refused > 0) {
       this.metrics.inc('tandem_awareness_refused_total', 'Awareness entries refused (spoofing or abuse)', admission.refused);
@@ -49,8 +60,12 @@ export class RoomAwareness {
       peer.close(CloseCode.rateLimited, 'too many awareness updates');
       return;
     }
-    for (const clientId of admission.claimed) this.owners.set(clientId, peer);
-    if (admission.accepted.length > 0) applyAwarenessUpdate(this.awareness, encodeEntries(admission.accepted.map(withoutLockTable)), peer.origin);
+    // The policy admitted only ids that are free or this user's, so each claim succeeds; an id that is not
+    // (bound in between, which a synchronous path cannot do) is dropped rather than published.
+    const refusedClaims = new Set(admission.claimed.filter((clientId) => !this.bindings.claim(clientId, peer.identity.userId)));
+    for (const clientId of admission.claimed) if (!refusedClaims.has(clientId)) this.owners.set(clientId, peer);
+    const accepted = admission.accepted.filter((entry) => !refusedClaims.has(entry.clientId));
+    if (accepted.length > 0) applyAwarenessUpdate(this.awareness, encodeEntries(accepted.map(withoutLockTable)), peer.origin);
   }
 
   /** The peer left: its states go with it, for everyone. */

@@ -8,7 +8,7 @@
  * a paragraph): honest concurrent edits merge into such shapes, and the editor renders them as they are.
  */
 import type { ContentMatch, NodeType, Schema } from '@tiptap/pm/model';
-import { MAX_SECTION_ID_LENGTH } from '../presence/schema.js';
+import { isSectionIdString } from '../presence/schema.js';
 import { documentSchema } from './schema.js';
 
 /** Deepest nesting of elements below the fragment. Ten levels of nested lists are 20; browsers stop
@@ -18,9 +18,6 @@ export const MAX_NESTING_DEPTH = 40;
 /** Largest node or mark attribute, as JSON: a long link address is ~2 KB; a bound keeps presence and
  *  timeline payloads that quote attributes (a heading's sectionId) far below their own limits. */
 export const MAX_ATTRIBUTE_BYTES = 4096;
-
-/** sectionId is quoted in every presence state and lock request, so it is held to a short id. */
-const SECTION_ID_PATTERN = new RegExp(`^[A-Za-z0-9_.:-]{1,${MAX_SECTION_ID_LENGTH}}$`);
 
 /** The node name ProseMirror gives text; in Yjs, text lives in an XmlText. */
 const TEXT_NODE = 'text';
@@ -69,7 +66,8 @@ export function rulesOf(schema: Schema): SchemaRules {
     attributeProblem(node, key, value) {
       const type = schema.nodes[node];
       if (!type || !Object.hasOwn(type.spec.attrs ?? {}, key)) return `unknown attribute ${key} on ${node}`;
-      if (key === 'sectionId') return typeof value === 'string' && SECTION_ID_PATTERN.test(value) ? null : 'malformed sectionId';
+      // Quoted in every presence state and lock request: held to the same short id presence admits.
+      if (key === 'sectionId') return isSectionIdString(value) ? null : 'malformed sectionId';
       return valueProblem(value);
     },
     markValueProblem(formatKey, value) {

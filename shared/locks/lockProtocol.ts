@@ -10,7 +10,8 @@
  * the only state carrying a `locks` table and no stamped `user` is the server's. Holders are the
  * server-stamped `user.id`, never a claimed field.
  */
-import { MAX_LOCK_REQUESTS, MAX_SECTION_ID_LENGTH } from '../presence/schema.js';
+// The bounds on `lockRequests` (count, id shape) are the presence schema's, which admits the field.
+import { isSectionIdString, MAX_LOCK_REQUESTS } from '../presence/schema.js';
 import { LEADING_SECTION_ID } from '../sections/sectionModel.js';
 
 /** Version of the server's lock entry; a client ignores a table of a version it does not know. */
@@ -20,9 +21,6 @@ export const LOCK_TABLE_VERSION = 1;
  *  connected holder renews ~4 times per lease; a holder whose tab crashed frees the section within a
  *  minute, while a holder on a flaky network (a reconnect takes a few seconds) keeps it. */
 export const LOCK_LEASE_MS = 60_000;
-
-// The bounds on `lockRequests` (count, id length) are the presence schema's, which admits the field.
-export { MAX_LOCK_REQUESTS, MAX_SECTION_ID_LENGTH } from '../presence/schema.js';
 
 export interface LockEntry {
   /** Server-stamped user id of the holder. */
@@ -45,7 +43,7 @@ export interface ServerLockState {
 /** Only headings with a stamped id can be locked: the leading section and unstamped headings have no
  *  stable identity to hold on to. */
 export function isLockableSectionId(id: string): boolean {
-  return id.length > 0 && id.length <= MAX_SECTION_ID_LENGTH && id !== LEADING_SECTION_ID && !id.startsWith('unstamped:');
+  return isSectionIdString(id) && id !== LEADING_SECTION_ID && !id.startsWith('unstamped:');
 }
 
 /** The lock requests in one (untrusted) client awareness state; malformed entries are dropped. */

@@ -5,9 +5,9 @@
  *     v: 1,
  *     user: { id, name, color },          ; stamped by the server from the token: clients cannot pose as someone else
  *     status: 'active' | 'idle' | 'away', ; see status.ts
- *     sectionId: string | null,           ; the innermost section holding the caret (shared/sections)
+ *     sectionId: string | null,           ; the innermost section holding the caret (shared/sections), see SECTION_ID_PATTERN
  *     typing: boolean,                    ; edited within the last few seconds
- *     lockRequests?: string[],            ; reserved for section locks: ≤ 16 section ids this tab asks for
+ *     lockRequests?: string[],            ; section locks: ≤ 16 section ids (SECTION_ID_PATTERN) this tab asks for
  *     cursor?: { anchor, head } | null,   ; written by y-tiptap's cursor plugin: Yjs relative positions (JSON)
  *   }
  *
@@ -26,8 +26,18 @@ export type PresenceStatus = (typeof PresenceStatus)[keyof typeof PresenceStatus
 export const MAX_PRESENCE_USER_ID_LENGTH = 256;
 /** Names are bounded by the token issuer; this only stops a hostile issuer from flooding every UI. */
 export const MAX_PRESENCE_NAME_LENGTH = 256;
-/** Section ids are short generated ids (UniqueID) or `unstamped:<n>`. */
-export const MAX_SECTION_ID_LENGTH = 128;
+/**
+ * Section ids: a heading's `sectionId` attribute (UniqueID's UUIDs, `h-<client>-<clock>` from the duplicate
+ * repair), `unstamped:<n>` or `leading`. The one bound for every place that carries one: the document
+ * schema's `sectionId` attribute, presence (`sectionId`, `lockRequests`) and the lock table.
+ */
+export const MAX_SECTION_ID_LENGTH = 64;
+/** A well-formed section id, whole: 1–MAX_SECTION_ID_LENGTH characters of `[A-Za-z0-9_.:-]`. */
+export const SECTION_ID_PATTERN = new RegExp(`^[A-Za-z0-9_.:-]{1,${MAX_SECTION_ID_LENGTH}}$`);
+
+export function isSectionIdString(value: unknown): value is string {
+  return typeof value === 'string' && SECTION_ID_PATTERN.test(value);
+}
 /** A tab asks for a handful of sections at most; more is abuse of the server's arbitration. */
 export const MAX_LOCK_REQUESTS = 16;
 /** Yjs type names in relative positions are the fragment name ("default"). */
@@ -132,7 +142,7 @@ function parseCursor(raw: unknown): PresenceCursor | null | false {
 function parseLockRequests(raw: unknown): string[] | undefined | false {
   if (raw === undefined) return undefined;
   if (!Array.isArray(raw) || raw.length > MAX_LOCK_REQUESTS) return false;
-  for (const id of raw) if (!isBoundedString(id, MAX_SECTION_ID_LENGTH, 1)) return false;
+  for (const id of raw) if (!isSectionIdString(id)) return false;
   return [...(raw as string[])];
 }
 
@@ -142,7 +152,7 @@ export function parsePresenceState(raw: unknown): PresenceState | null {
   const user = parsePresenceUser(raw.user);
   if (!user || !isStatus(raw.status) || typeof raw.typing !== 'boolean') return null;
   const { sectionId } = raw;
-  if (sectionId !== null && !isBoundedString(sectionId, MAX_SECTION_ID_LENGTH, 1)) return null;
+  if (sectionId !== null && !isSectionIdString(sectionId)) return null;
   const cursor = parseCursor(raw.cursor);
   const lockRequests = parseLockRequests(raw.lockRequests);
   if (cursor === false || lockRequests === false) return null;

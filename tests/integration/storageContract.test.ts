@@ -7,7 +7,8 @@ import type { ClientBinding, DocumentStore, LogRow, StoredDocument } from '../..
 import { withGroupCommit } from '../../server/storage/groupCommit.js';
 import { stateAt } from '../../server/history/reconstruct.js';
 import { startTestServer, tempDataDir } from '../helpers/server.js';
-import { connectClient, guestToken, waitForText, waitSynced } from '../helpers/clients.js';
+import { connectClient, guestToken, waitForDocumentText, waitSynced } from '../helpers/clients.js';
+import { bodyText, documentText } from '../helpers/yBlocks.js';
 import { postgresAvailable, TEST_DATABASE_URL, uniqueDocName } from '../helpers/services.js';
 import { applyStoredDocument } from '../../server/storage/storedDocument.js';
 
@@ -417,15 +418,15 @@ describe.skipIf(!hasPostgres)('server on PostgreSQL', () => {
     const writer = connectClient(first.url, name, token);
     const witness = connectClient(first.url, name, token);
     await Promise.all([waitSynced(writer), waitSynced(witness)]);
-    writer.doc.getText('t').insert(0, 'stored in postgres');
-    await waitForText(witness.doc, 't', (t) => t === 'stored in postgres', 'witness receives');
+    bodyText(writer.doc).insert(0, 'stored in postgres');
+    await waitForDocumentText(witness.doc, (t) => t === 'stored in postgres', 'witness receives');
     writer.destroy();
     witness.destroy();
     await first.close();
     const second = await startTestServer({ databaseUrl: TEST_DATABASE_URL });
     const reader = connectClient(second.url, name, token);
     await waitSynced(reader);
-    expect(reader.doc.getText('t').toString()).toBe('stored in postgres');
+    expect(documentText(reader.doc)).toBe('stored in postgres');
     reader.destroy();
     await second.close();
   });

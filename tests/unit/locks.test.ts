@@ -3,9 +3,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import { Role } from '../../shared/auth.js';
 import { LockArbiter, RENEW_STEP_MS, type SectionStructure } from '../../server/locks/lockArbiter.js';
 import { RoomLocks } from '../../server/locks/roomLocks.js';
 import { LOCK_LEASE_MS, findServerLockTable, parseLockRequests, parseServerLockState } from '../../shared/locks/lockProtocol.js';
+import { MAX_SECTION_ID_LENGTH } from '../../shared/presence/schema.js';
 
 const LEASE = 60_000;
 const flat: SectionStructure = { exists: () => true, overlaps: (a, b) => a === b };
@@ -126,6 +128,13 @@ describe('lock protocol parsing', () => {
   });
 });
 
+describe('lock request ids', () => {
+  it('are bounded like every section id: 64 characters of [A-Za-z0-9_.:-]', () => {
+    const longest = 's'.repeat(MAX_SECTION_ID_LENGTH);
+    expect(parseLockRequests({ lockRequests: [longest, `${longest}x`, 'a b', 'ok', '<b>', 'é'] })).toEqual([longest, 'ok']);
+  });
+});
+
 describe('RoomLocks (awareness + fake timers)', () => {
   beforeEach(() => {
     vi.useFakeTimers({ now: 1_000_000 });
@@ -142,7 +151,10 @@ describe('RoomLocks (awareness + fake timers)', () => {
     doc.getXmlFragment('default').insert(0, [heading]);
     const awareness = new Awareness(doc);
     awareness.setLocalState(null);
-    const locks = new RoomLocks({ docName: 'd', doc, awareness, revertOrigin: { kind: 'server' } });
+    /** The role of each clientID's connection (what the room knows from the owning peer's token). */
+    const roles = new Map<number, Role>();
+    const roleOf = (clientId: number): Role | undefined => roles.get(clientId) ?? Role.editor;
+    const locks = new RoomLocks({ docName: 'd', doc, awareness, revertOrigin: { kind: 'server' }, roleOf });
     const setClientState = (clientId: number, state: Record<string, unknown> | null): void => {
       // What the room does after admission: store the (stamped) state and emit an update.
       if (state) awareness.states.set(clientId, state);
@@ -151,8 +163,16 @@ describe('RoomLocks (awareness + fake timers)', () => {
       awareness.emit('update', [change, 'peer']);
     };
     const table = () => findServerLockTable(awareness.getStates() as Map<number, Record<string, unknown>>);
-    return { doc, awareness, locks, setClientState, table, dispose: () => (locks.destroy(), awareness.destroy(), doc.destroy()) };
+    const addHeading = (sectionId: string): Y.XmlElement => {
+      const element = new Y.XmlElement('heading');
+      element.setAttribute('sectionId', sectionId);
+      doc.getXmlFragment('default').push([element]);
+      return element;
+    };
+    return { doc, awareness, locks, roles, setClientState, addHeading, table, dispose: () => (locks.destroy(), awareness.destroy(), doc.destroy()) };
   }
+
+  const user = (id: string, name: string) => ({ id, name, color: '#3e63dd' });
 
   it('publishes grants in the server entry and drops the entry once the lease of a departed holder lapses', () => {
     const room = setup();
@@ -166,6 +186,67 @@ describe('RoomLocks (awareness + fake timers)', () => {
     vi.advanceTimersByTime(1);
     expect(room.table()).toEqual({});
     expect(room.awareness.getLocalState()).toBeNull();
+    room.dispose();
+  });
+
+  it('ignores a viewer’s requests: never granted, never queued, and they do not touch its user’s lock', () => {
+    const room = setup();
+    room.roles.set(11, Role.viewer);
+    room.setClientState(11, { user: user('u-vic', 'Vic'), lockRequests: ['s-1'] });
+    expect(room.table()).toEqual({});
+    // An editor asking later gets it: the viewer's request never waited ahead of hers.
+    vi.advanceTimersByTime(1_000);
+    room.setClientState(12, { user: user('u-ada', 'Ada'), lockRequests: ['s-1'] });
+    expect(room.table()['s-1']?.userId).toBe('u-ada');
+    // Ada's own viewer connection neither renews nor releases what her editor tab holds.
+    room.roles.set(13, Role.viewer);
+    room.setClientState(13, { user: user('u-ada', 'Ada'), lockRequests: [] });
+    room.setClientState(12, null);
+    room.setClientState(13, { user: user('u-ada', 'Ada'), lockRequests: ['s-1'] });
+    vi.advanceTimersByTime(LOCK_LEASE_MS);
+    expect(room.table()).toEqual({});
+    room.dispose();
+  });
+
+  it('drops requests for sections that do not exist: not granted, not kept to win once the section appears', () => {
+    const room = setup();
+    room.setClientState(11, { user: user('u-mal', 'Mallory'), lockRequests: ['s-later', 'no-such-section'] });
+    expect(room.table()).toEqual({});
+    vi.advanceTimersByTime(5_000);
+    room.addHeading('s-later');
+    // Ada asks once the heading exists; Mallory's earlier request for the id it did not name then is gone.
+    room.setClientState(12, { user: user('u-ada', 'Ada'), lockRequests: ['s-later'] });
+    expect(room.table()).toEqual({ 's-later': expect.objectContaining({ userId: 'u-ada' }) });
+    expect(Object.keys(room.table())).toEqual(['s-later']);
+    room.dispose();
+  });
+
+  it('grants a request made again after the section appeared', () => {
+    const room = setup();
+    room.setClientState(11, { user: user('u-ada', 'Ada'), lockRequests: ['s-2'] });
+    expect(room.table()).toEqual({});
+    room.addHeading('s-2');
+    room.setClientState(11, { user: user('u-ada', 'Ada'), lockRequests: ['s-2'], typing: true });
+    expect(room.table()['s-2']?.userId).toBe('u-ada');
+    room.dispose();
+  });
+
+  it('keeps a holder’s lock while its heading is briefly gone (as before): her renewals still count', () => {
+    const room = setup();
+    room.addHeading('s-2');
+    room.setClientState(11, { user: user('u-ada', 'Ada'), lockRequests: ['s-2'] });
+    expect(room.table()['s-2']?.userId).toBe('u-ada');
+    room.doc.getXmlFragment('default').delete(1, 1); // her cut: the heading is gone for a moment
+    expect(room.doc.getXmlFragment('default').length).toBe(1);
+    room.setClientState(11, { user: user('u-ada', 'Ada'), lockRequests: ['s-2'], typing: true });
+    expect(room.table()['s-2']?.userId).toBe('u-ada');
+    // Someone else's request for the vanished id is not taken, and does not queue for it.
+    room.setClientState(12, { user: user('u-bob', 'Bob'), lockRequests: ['s-2'] });
+    room.setClientState(11, { user: user('u-ada', 'Ada'), lockRequests: [] });
+    expect(room.table()).toEqual({});
+    room.addHeading('s-2');
+    room.setClientState(13, { user: user('u-carol', 'Carol'), lockRequests: ['s-2'] });
+    expect(room.table()['s-2']?.userId).toBe('u-carol');
     room.dispose();
   });
 });

@@ -9,6 +9,7 @@ import {
   MAX_PRESENCE_NAME_LENGTH,
   MAX_SECTION_ID_LENGTH,
   parsePresenceState,
+  SECTION_ID_PATTERN,
 } from '../../shared/presence/schema.js';
 import { ActivityTracker, IDLE_AFTER_MS, nextStatus } from '../../shared/presence/status.js';
 
@@ -67,14 +68,30 @@ describe('parsePresenceState', () => {
     ['typing as a string', validState({ typing: 'yes' })],
     ['a numeric section', validState({ sectionId: 7 })],
     ['an oversized section id', validState({ sectionId: 's'.repeat(MAX_SECTION_ID_LENGTH + 1) })],
+    ['an empty section id', validState({ sectionId: '' })],
+    ['a section id outside [A-Za-z0-9_.:-]', validState({ sectionId: 'sec 1' })],
+    ['a section id with markup', validState({ sectionId: '<img src=x>' })],
     ['a cursor that is not an object', validState({ cursor: 'here' })],
     ['a cursor without head', validState({ cursor: { anchor: relativePosition() } })],
     ['a cursor with a bad item id', validState({ cursor: { anchor: { item: { client: -1, clock: 0 } }, head: relativePosition() } })],
     ['too many lock requests', validState({ lockRequests: Array.from({ length: MAX_LOCK_REQUESTS + 1 }, (_, i) => `s${i}`) })],
     ['lock requests that are not strings', validState({ lockRequests: [1, 2] })],
     ['lock requests that are not an array', validState({ lockRequests: 'sec-1' })],
+    ['an oversized lock request', validState({ lockRequests: ['s'.repeat(MAX_SECTION_ID_LENGTH + 1)] })],
+    ['an empty lock request', validState({ lockRequests: [''] })],
+    ['a lock request outside [A-Za-z0-9_.:-]', validState({ lockRequests: ['sec-1', 'sec\n2'] })],
   ])('rejects %s', (_label, raw) => {
     expect(parsePresenceState(raw)).toBeNull();
+  });
+
+  it('bounds section ids (presence and lock requests) as the document schema does: 64 of [A-Za-z0-9_.:-]', () => {
+    expect(MAX_SECTION_ID_LENGTH).toBe(64);
+    const longest = 'a'.repeat(MAX_SECTION_ID_LENGTH);
+    const ids = [longest, 'leading', 'unstamped:12', '3f2b1c9e-8d7a-4b6c-a5d4-e3f2a1b0c9d8', 'h-1x2y-3z', 'A.b_c:d-e'];
+    for (const id of ids) {
+      expect(SECTION_ID_PATTERN.test(id), id).toBe(true);
+      expect(parsePresenceState(validState({ sectionId: id, lockRequests: [id] }))?.sectionId, id).toBe(id);
+    }
   });
 
   it('lets the server admit stock states (no `v`) but only well-formed Tandem states', () => {

@@ -17,6 +17,7 @@ describe('awareness admission', () => {
       none,
       () => false,
       999,
+      none,
     );
     expect(result.claimed).toEqual([7]);
     expect(result.accepted[0]?.state).toEqual({ user: { name: 'Ada', id: 'u-ada', color: '#e5484d' }, cursor: null });
@@ -33,6 +34,7 @@ describe('awareness admission', () => {
       none,
       () => false,
       999,
+      none,
     );
     expect(result).toEqual({ accepted: [], claimed: [], refused: 3 });
   });
@@ -44,6 +46,7 @@ describe('awareness admission', () => {
       () => 3,
       () => true,
       999,
+      none,
     );
     expect(result).toEqual({ accepted: [], claimed: [], refused: 0 });
   });
@@ -55,17 +58,38 @@ describe('awareness admission', () => {
       () => 3,
       () => false,
       999,
+      none,
     );
     expect(result.claimed).toEqual([7]);
     expect(result.accepted[0]?.clock).toBe(4);
   });
   it('does not let a connection that already owns an id reclaim a departed one with a relay', () => {
-    const result = admitAwarenessEntries([{ clientId: 7, clock: 3, state: { x: 1 } }], { id: 1, identity: ada, ownedCount: 1 }, none, () => 3, () => false, 999);
+    const result = admitAwarenessEntries([{ clientId: 7, clock: 3, state: { x: 1 } }], { id: 1, identity: ada, ownedCount: 1 }, none, () => 3, () => false, 999, none);
     expect(result.accepted).toEqual([]);
+  });
+  it('refuses a clientID bound to another user, even one nobody holds now; a stale relay of it is dropped quietly', () => {
+    const bob = (clientId: number): string | undefined => (clientId === 7 ? 'u-bob' : undefined);
+    // Bob left: his id has no state and no owner. Ada re-sends it at the clock the room has (the
+    // "returning client" shape): not hers to claim, so it is not republished.
+    const returning = admitAwarenessEntries([{ clientId: 7, clock: 3, state: { x: 1 } }], { id: 1, identity: ada, ownedCount: 0 }, none, () => 3, () => false, 999, bob);
+    expect(returning).toEqual({ accepted: [], claimed: [], refused: 0 });
+    // At a newer clock (or for an id the room has never seen this session) it is refused outright.
+    for (const knownClock of [() => 3, none]) {
+      const newer = admitAwarenessEntries([{ clientId: 7, clock: 4, state: { x: 1 } }], { id: 1, identity: ada, ownedCount: 0 }, none, knownClock, () => false, 999, bob);
+      expect(newer).toEqual({ accepted: [], claimed: [], refused: 1 });
+    }
+  });
+  it('lets the user a clientID is bound to claim it again, the returning republish included', () => {
+    const hers = (clientId: number): string | undefined => (clientId === 7 ? 'u-ada' : undefined);
+    const returning = admitAwarenessEntries([{ clientId: 7, clock: 3, state: { x: 1 } }], { id: 2, identity: ada, ownedCount: 0 }, none, () => 3, () => false, 999, hers);
+    expect(returning.claimed).toEqual([7]);
+    expect(returning.accepted[0]?.clock).toBe(4);
+    const fresh = admitAwarenessEntries([{ clientId: 7, clock: 0, state: { x: 1 } }], { id: 3, identity: ada, ownedCount: 0 }, none, none, () => false, 999, hers);
+    expect(fresh.claimed).toEqual([7]);
   });
   it('caps how many clientIDs one connection may own', () => {
     const entries = Array.from({ length: MAX_CLIENT_IDS_PER_CONNECTION + 2 }, (_, i) => ({ clientId: 100 + i, clock: 0, state: {} }));
-    const result = admitAwarenessEntries(entries, { id: 1, identity: ada, ownedCount: 0 }, none, none, () => false, 999);
+    const result = admitAwarenessEntries(entries, { id: 1, identity: ada, ownedCount: 0 }, none, none, () => false, 999, none);
     expect(result.claimed).toHaveLength(MAX_CLIENT_IDS_PER_CONNECTION);
     expect(result.refused).toBe(2);
   });
@@ -106,5 +130,15 @@ describe('loadConfig', () => {
   });
   it('never echoes credentials from a bad URL', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://user:hunter2@db/x' }, defaults)).toThrow(/\*\*\*@/);
+  });
+  it('reads DOCUMENT_QUOTA_BYTES: 256 MiB by default, a whole number of bytes from 1 MiB up', () => {
+    expect(loadConfig({}, defaults).documentQuotaBytes).toBe(256 * 1024 * 1024);
+    expect(loadConfig({ DOCUMENT_QUOTA_BYTES: '  ' }, defaults).documentQuotaBytes).toBe(256 * 1024 * 1024);
+    expect(loadConfig({ DOCUMENT_QUOTA_BYTES: '1048576' }, defaults).documentQuotaBytes).toBe(1024 * 1024);
+    expect(loadConfig({ DOCUMENT_QUOTA_BYTES: ' 536870912 ' }, defaults).documentQuotaBytes).toBe(512 * 1024 * 1024);
+    for (const nonsense of ['0', '-1', '1048575', '1.5e9', '2.5', '256MiB', 'lots', '0x10000000', '99999999999999999']) {
+      expect(() => loadConfig({ DOCUMENT_QUOTA_BYTES: nonsense }, defaults), nonsense).toThrow(ConfigError);
+      expect(() => loadConfig({ DOCUMENT_QUOTA_BYTES: nonsense }, defaults), nonsense).toThrow(/DOCUMENT_QUOTA_BYTES must be a whole number of bytes/);
+    }
   });
 });
