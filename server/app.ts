@@ -46,8 +46,10 @@ export async function createTandemServer(
   const tokens = createTokenService(resolveAuthSecret(config.authSecret, config.dataDir));
   // Timeline settings (retention, snapshot cadence) come from the HISTORY_* variables; tests may pass their own.
   const history = options.history ?? config.history;
-  const rooms = new RoomRegistry({ store, logger, metrics, history });
-  const timeline = createTimelineHandler({ store, tokens, rooms, logger, metrics });
+  // One storage quota per document (DOCUMENT_QUOTA_BYTES): rooms refuse growth past it, the timeline API frees space.
+  const quotaBytes = config.documentQuotaBytes;
+  const rooms = new RoomRegistry({ store, logger, metrics, history, quotaBytes });
+  const timeline = createTimelineHandler({ store, tokens, rooms, logger, metrics, quotaBytes });
   const connections = new Set<Connection>();
   let accepting = true;
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ConfigError } from './configError.js';
 import { type HistorySettings, historySettingsFromEnv } from './history/settings.js';
 import { isLogLevelName, type LogLevelName } from './log.js';
+import { DEFAULT_DOCUMENT_QUOTA_BYTES, MIN_DOCUMENT_QUOTA_BYTES } from './room/documentQuota.js';
 
 export interface ServerConfig {
   port: number;
@@ -18,6 +19,9 @@ export interface ServerConfig {
   staticDir: string | null;
   /** Timeline retention and snapshot cadence (HISTORY_* variables, see server/history/settings.ts). */
   history: HistorySettings;
+  /** DOCUMENT_QUOTA_BYTES: what one document may occupy in storage, history and versions included
+   *  (server/room/documentQuota.ts). */
+  documentQuotaBytes: number;
 }
 
 export { ConfigError };
@@ -53,7 +57,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { staticDir: string
     logLevel,
     staticDir: nonEmpty(env.STATIC_DIR) ?? defaults.staticDir,
     history: historySettingsFromEnv(env),
+    documentQuotaBytes: parseDocumentQuota(env.DOCUMENT_QUOTA_BYTES),
   };
+}
+
+/** A whole number of bytes (digits only: no units, exponents or fractions), at least 1 MiB. */
+function parseDocumentQuota(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_DOCUMENT_QUOTA_BYTES;
+  const value = /^\d{1,16}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < MIN_DOCUMENT_QUOTA_BYTES) {
+    throw new ConfigError(`DOCUMENT_QUOTA_BYTES must be a whole number of bytes, at least ${MIN_DOCUMENT_QUOTA_BYTES} (1 MiB) (got "${raw}")`);
+  }
+  return value;
 }
 
 function parsePort(raw: string | undefined): number {

@@ -36,6 +36,11 @@ export const MAX_SEND_QUEUE_BYTES = 32 * 1024 * 1024;
  *  and disappear at once; this only bounds the silent case.) */
 export const HEARTBEAT_INTERVAL_MS = 10_000;
 
+/** Time to check and integrate one peer update past which it is counted and logged as costly: a keystroke
+ *  takes microseconds and a large paste a few milliseconds; 50 ms is a visible stall for every document
+ *  the process serves. */
+export const COSTLY_UPDATE_MS = 50;
+
 /** Log rows after which a document's update log is folded into a checkpoint. Loading replays the log,
  *  so this bounds load time; 500 small rows replay in a few milliseconds. */
 export const COMPACT_AFTER_ROWS = 500;

@@ -4,7 +4,8 @@
  * once the log written since the last snapshot is `snapshotBytesRatio` of that snapshot's size, so
  * snapshots of a big document stay a bounded share of storage. Each is the
  * exact state after a stored log row (the room only offers a capture when nothing is pending), so any
- * point in the log is reconstructed from the nearest snapshot plus at most `snapshotEveryRows` rows.
+ * point in the log is reconstructed from the nearest snapshot plus at most `snapshotEveryRows` rows
+ * (more while the document's storage quota has no room for snapshots: then none is taken).
  */
 import type { Logger } from '../log.js';
 import { errorFields } from '../log.js';
@@ -23,6 +24,10 @@ export interface AutoSnapshotDeps {
   logger: Logger;
   /** The document's exact state at its last stored row, or null if updates are still pending. */
   capture(): ExactState | null;
+  /** Whether a snapshot of `bytes` may be stored (the document's storage quota); absent: always. */
+  mayStore?(bytes: number): boolean;
+  /** Called once a snapshot of `bytes` is stored. */
+  onStored?(bytes: number): void;
   now?: () => number;
 }
 
@@ -32,6 +37,8 @@ export class AutoSnapshots {
   private rowsSince = 0;
   private bytesSince = 0;
   private lastBytes = 0;
+  /** Size of the last state captured, stored or not: the estimate asked of `mayStore` before capturing again. */
+  private lastCapturedBytes = 0;
   private quietTimer: NodeJS.Timeout | null = null;
   private saving: Promise<void> = Promise.resolve();
   private disposed = false;
@@ -68,8 +75,15 @@ export class AutoSnapshots {
 
   private take(): void {
     if (this.rowsSince === 0 || this.bytesSince < this.deps.settings.snapshotBytesRatio * this.lastBytes) return;
+    // Skipped while the document's storage quota has no room for it (reconstruction then replays from an
+    // older base): checked first against the last capture's size, so a document over its quota is not
+    // re-encoded on every append just to find that out.
+    const { mayStore } = this.deps;
+    if (mayStore && !mayStore(this.lastCapturedBytes)) return;
     const captured = this.deps.capture();
     if (!captured || captured.seq <= this.lastSeq) return;
+    this.lastCapturedBytes = captured.state.length;
+    if (mayStore && !mayStore(captured.state.length)) return;
     this.lastSeq = captured.seq;
     this.lastAt = this.now();
     this.rowsSince = 0;
@@ -89,7 +103,7 @@ export class AutoSnapshots {
         }),
       )
       .then(
-        () => undefined,
+        (info) => this.deps.onStored?.(info.bytes),
         (error: unknown) => logger.warn('automatic snapshot failed', { doc: docName, ...errorFields(error) }),
       );
   }

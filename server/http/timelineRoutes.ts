@@ -1,4 +1,5 @@
-/** The timeline HTTP API (grammar in shared/timeline/api.ts): events, versions, state at a point, restore. */
+/** The timeline HTTP API (grammar in shared/timeline/api.ts): events, versions, state at a point, restore,
+ *  and the document's storage quota: usage, dropping history, deleting versions. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as Y from 'yjs';
 import { tokenAllowsDoc, type Identity } from '../../shared/auth.js';
@@ -14,6 +15,7 @@ import {
   type TimelineError,
   type TimelineEvent,
   type TimelineVersion,
+  type UsageResponse,
   type VersionsResponse,
 } from '../../shared/timeline/api.js';
 import type { TokenService } from '../auth/tokens.js';
@@ -24,6 +26,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { RoomRegistry } from '../room/registry.js';
 import type { Room } from '../room/room.js';
+import { QUOTA_EXCEEDED_REASON } from '../room/documentQuota.js';
 import { EventKind, type DocumentStore, type EventRow, type SnapshotInfo } from '../storage/types.js';
 import { sendJson } from './staticFiles.js';
 
@@ -37,6 +40,8 @@ export interface TimelineDeps {
   rooms: RoomRegistry;
   logger: Logger;
   metrics: Metrics;
+  /** DOCUMENT_QUOTA_BYTES: past it, naming a version answers 413. */
+  quotaBytes: number;
 }
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
@@ -46,8 +51,10 @@ export function createTimelineHandler(deps: TimelineDeps): Handler {
   return async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (!url.pathname.startsWith(TIMELINE_API_PREFIX)) return false;
-    const [rawDoc, resource, ...rest] = url.pathname.slice(TIMELINE_API_PREFIX.length).split('/');
+    const [rawDoc, resource, sub, ...rest] = url.pathname.slice(TIMELINE_API_PREFIX.length).split('/');
     if (rawDoc === undefined || resource === undefined || rest.length > 0) return false;
+    // Two routes have a second segment: versions/:id and history/drop.
+    if (sub !== undefined && resource !== 'versions' && !(resource === 'history' && sub === 'drop')) return false;
     let docName: string;
     try {
       docName = decodeURIComponent(rawDoc);
@@ -60,7 +67,7 @@ export function createTimelineHandler(deps: TimelineDeps): Handler {
     if (!auth.ok) return fail(response, auth.status, auth.error);
     const { identity } = auth;
     const method = request.method ?? 'GET';
-    const route = `${method} ${resource}`;
+    const route = sub === undefined ? `${method} ${resource}` : resource === 'versions' ? `${method} versions/:id` : `${method} ${resource}/${sub}`;
     deps.metrics.inc('tandem_timeline_requests_total', 'Timeline API requests', 1, { route });
     switch (route) {
       case 'GET events':
@@ -77,11 +84,24 @@ export function createTimelineHandler(deps: TimelineDeps): Handler {
       case 'POST restore':
         if (identity.role !== 'editor') return fail(response, 403, 'viewers cannot restore');
         return restore(deps, docName, identity, request, response);
+      case 'GET usage':
+        return sendUsage(deps, docName, response);
+      // Freeing space is an owner's decision, but there are no owners yet (accounts come later): until then
+      // any editor-role token for the document may drop its history or delete its versions.
+      case 'POST history/drop':
+        if (identity.role !== 'editor') return fail(response, 403, 'viewers cannot drop history');
+        return dropHistory(deps, docName, identity, response);
+      case 'DELETE versions/:id':
+        if (identity.role !== 'editor') return fail(response, 403, 'viewers cannot delete versions');
+        return deleteVersion(deps, docName, identity, sub ?? '', response);
       default:
-        return fail(response, ['events', 'versions', 'state', 'attribution', 'restore'].includes(resource) ? 405 : 404, 'no such endpoint');
+        return fail(response, KNOWN_ROUTES.has(route.slice(method.length + 1)) ? 405 : 404, 'no such endpoint');
     }
   };
 }
+
+/** Every path shape the API answers (another method on one of them is a 405). */
+const KNOWN_ROUTES = new Set(['events', 'versions', 'state', 'attribution', 'restore', 'usage', 'history/drop', 'versions/:id']);
 
 type AuthResult = { ok: true; identity: Identity } | { ok: false; status: 401 | 403; error: string };
 
@@ -163,16 +183,24 @@ async function nameVersion(deps: TimelineDeps, docName: string, identity: Identi
   const { latestSeq } = await deps.store.logBounds(docName);
   const state = await stateAt(deps.store, docName, latestSeq);
   if (!state.ok) return fail(response, 410, 'the current state could not be reconstructed');
+  const encoded = Y.encodeStateAsUpdate(state.doc);
+  state.doc.destroy();
+  // A version is a full copy of the document: refused when it would take the document past its quota.
+  const usage = await deps.store.usage(docName);
+  if (usage.totalBytes + encoded.length > deps.quotaBytes) {
+    deps.metrics.inc('tandem_quota_refusals_total', 'Named versions refused by the document storage quota');
+    return fail(response, 413, `${QUOTA_EXCEEDED_REASON}: drop history or delete versions to free space`, { usage, quotaBytes: deps.quotaBytes });
+  }
   const info = await deps.store.saveSnapshot(docName, {
     seq: state.seq,
-    state: Y.encodeStateAsUpdate(state.doc),
+    state: encoded,
     kind: 'named',
     name,
     userId: identity.userId,
     userName: identity.name,
     createdAt: Date.now(),
   });
-  state.doc.destroy();
+  deps.rooms.get(docName)?.quota.noteSnapshot(info.bytes, 'named');
   sendJson(response, 201, toVersion(info));
   return true;
 }
@@ -263,6 +291,46 @@ async function restore(deps: TimelineDeps, docName: string, identity: Identity, 
   } finally {
     held.release();
   }
+}
+
+async function sendUsage(deps: TimelineDeps, docName: string, response: ServerResponse): Promise<true> {
+  // Make what the live room holds durable first, so the answer covers everything accepted so far.
+  await deps.rooms.get(docName)?.whenDurable();
+  sendJson(response, 200, { usage: await deps.store.usage(docName), quotaBytes: deps.quotaBytes } satisfies UsageResponse);
+  return true;
+}
+
+/**
+ * Frees space by dropping history: the room folds its whole log into a checkpoint (loaded for this if
+ * nobody has it open, so rows written since its last checkpoint are folded too), then the folded rows and
+ * every automatic snapshot are deleted. The document and its named versions stay as they are; the timeline
+ * just reaches less far back.
+ */
+async function dropHistory(deps: TimelineDeps, docName: string, identity: Identity, response: ServerResponse): Promise<true> {
+  const held = await deps.rooms.hold(docName);
+  try {
+    const before = await deps.store.usage(docName);
+    await held.room.compact(true);
+    await deps.store.dropHistory(docName);
+    await held.room.quota.refresh();
+    const usage = await deps.store.usage(docName);
+    deps.metrics.inc('tandem_history_drops_total', 'Document histories dropped to free space');
+    deps.logger.info('dropped history', { doc: docName, user: identity.userId, freedBytes: before.totalBytes - usage.totalBytes, totalBytes: usage.totalBytes });
+    sendJson(response, 200, { usage, quotaBytes: deps.quotaBytes } satisfies UsageResponse);
+    return true;
+  } finally {
+    held.release();
+  }
+}
+
+async function deleteVersion(deps: TimelineDeps, docName: string, identity: Identity, rawId: string, response: ServerResponse): Promise<true> {
+  if (!/^\d{1,15}$/.test(rawId)) return fail(response, 400, 'version id must be a non-negative integer');
+  const id = Number(rawId);
+  if (!(await deps.store.deleteSnapshot(docName, id))) return fail(response, 404, 'no such version');
+  await deps.rooms.get(docName)?.quota.refresh();
+  deps.logger.info('deleted version', { doc: docName, id, user: identity.userId });
+  sendJson(response, 200, { usage: await deps.store.usage(docName), quotaBytes: deps.quotaBytes } satisfies UsageResponse);
+  return true;
 }
 
 function lockedByOthers(room: Room, userId: string, sectionIds: string[]): Array<{ sectionId: string; holder: string }> {

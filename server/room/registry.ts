@@ -15,7 +15,8 @@ export class RoomRegistry {
   private readonly rooms = new Map<string, Room>();
   private readonly evictions = new Set<Promise<void>>();
 
-  constructor(private readonly deps: { store: DocumentStore; logger: Logger; metrics: Metrics; history?: HistorySettings }) {}
+  /** `quotaBytes`: DOCUMENT_QUOTA_BYTES, passed to every room (RoomDeps.quotaBytes). */
+  constructor(private readonly deps: { store: DocumentStore; logger: Logger; metrics: Metrics; history?: HistorySettings; quotaBytes?: number }) {}
 
   get size(): number {
     return this.rooms.size;

@@ -14,9 +14,9 @@
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { CloseCode } from '../../shared/protocol/closeCodes.js';
-import { encodeAwarenessFrame, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate } from '../../shared/protocol/frames.js';
+import { encodeAwarenessFrame, encodeSyncStep1, encodeSyncUpdate } from '../../shared/protocol/frames.js';
 import { assertNever, encodeTandemMessage } from '../../shared/protocol/messages.js';
-import { COMPACT_AFTER_ROWS, MAX_DOCUMENT_BYTES } from '../../shared/limits.js';
+import { COMPACT_AFTER_ROWS, COSTLY_UPDATE_MS, MAX_DOCUMENT_BYTES } from '../../shared/limits.js';
 import { errorFields, type Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { AutoSnapshots, type ExactState } from '../history/autoSnapshots.js';
@@ -27,6 +27,7 @@ import { RoomLocks } from '../locks/roomLocks.js';
 import type { InboundMessage } from './decodeFrame.js';
 import { applyStoredDocument } from '../storage/storedDocument.js';
 import { RoomAwareness } from './roomAwareness.js';
+import { SharedSyncReplies } from './syncReplies.js';
 import { DocumentRepairs } from '../../shared/editor/documentRepairs.js';
 import { isUpdateOrigin, type RoomPeer, SERVER_ORIGIN, STORAGE_ORIGIN, type UpdateOrigin } from './peer.js';
 import { DOCUMENT_FRAGMENT } from '../../shared/editor/extensions.js';
@@ -35,6 +36,7 @@ import { dropPending } from '../integrity/yjsInternals.js';
 import { findViolations, repairViolations } from '../integrity/documentCheck.js';
 import { ClientBindings, SERVER_USER_ID } from './clientBindings.js';
 import { refusalReason, respondToRefusal } from './updateRefusals.js';
+import { DEFAULT_DOCUMENT_QUOTA_BYTES, DocumentQuota } from './documentQuota.js';
 import { uint32 } from 'lib0/random';
 
 export type RoomState =
@@ -67,6 +69,8 @@ export interface RoomDeps {
   metrics: Metrics;
   /** Snapshot cadence and log retention; defaults to DEFAULT_HISTORY_SETTINGS. */
   history?: HistorySettings;
+  /** Storage quota of the document (DOCUMENT_QUOTA_BYTES); defaults to DEFAULT_DOCUMENT_QUOTA_BYTES. */
+  quotaBytes?: number;
   /** Called when the last peer has left, and when the room failed; the registry decides on eviction. */
   onIdle(room: Room): void;
 }
@@ -89,6 +93,10 @@ export class Room {
   private readonly bindings = new ClientBindings(() => this.scheduleFlush());
   /** Per connection: resyncs offered for updates that could not be integrated, since its last accepted one. */
   private readonly resyncs = new WeakMap<RoomPeer, number>();
+  /** Sync replies encoded once and shared by every socket that asks (see syncReplies.ts). */
+  private readonly syncReplies = new SharedSyncReplies(this.doc);
+  /** Updates of this document that were costly to integrate (see meterUpdateCost). */
+  private costlyUpdates = 0;
   private flushing: Promise<void> | null = null;
   /** Updates queued and updates made durable since the room loaded: the durability watermark. */
   private queuedCount = 0;
@@ -100,6 +108,8 @@ export class Room {
   private storedBytes = 0;
   private readonly txStats = new TransactionStatsTracker(this.doc, (origin) => !isUpdateOrigin(origin) || origin.kind === 'storage');
   private readonly snapshots: AutoSnapshots;
+  /** What the document occupies in storage against its quota (documentQuota.ts). */
+  readonly quota: DocumentQuota;
   /** The peer whose update is being applied right now (Yjs housekeeping during it is theirs). */
   private applyingFor: UpdateOrigin | null = null;
   /** Set only while applyServerChange runs its transaction. */
@@ -131,12 +141,15 @@ export class Room {
     });
     this.awarenessGate = new RoomAwareness(this.awareness, deps.metrics, this.bindings);
     this.locks.onViolation((violation) => this.attributeRevert(violation.userId, violation.sectionId));
+    this.quota = new DocumentQuota({ docName: name, store: deps.store, quotaBytes: deps.quotaBytes ?? DEFAULT_DOCUMENT_QUOTA_BYTES, doc: this.doc, logger: deps.logger, metrics: deps.metrics });
     this.snapshots = new AutoSnapshots({
       docName: name,
       store: deps.store,
       settings: deps.history ?? DEFAULT_HISTORY_SETTINGS,
       logger: deps.logger,
       capture: () => this.captureExact(),
+      mayStore: (bytes) => this.quota.allows(bytes),
+      onStored: (bytes) => this.quota.noteSnapshot(bytes),
     });
     this.doc.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) =>
       this.onDocUpdate(update, origin, transaction),
@@ -155,6 +168,7 @@ export class Room {
   async load(): Promise<void> {
     try {
       const stored = await this.deps.store.load(this.name);
+      await this.quota.load();
       applyStoredDocument(this.doc, stored, STORAGE_ORIGIN);
       this.bindings.restore(stored.bindings);
       this.claimServerClientId();
@@ -251,6 +265,8 @@ export class Room {
       await this.deps.store.compact(this.name, checkpoint, retentionMs === null ? {} : { pruneBefore: Date.now() - retentionMs });
       this.storedBytes = checkpoint.state.length;
       this.deps.metrics.inc('tandem_compactions_total', 'Log compactions into checkpoints');
+      // A new checkpoint, and history pruned: re-read what the document occupies (never rejects).
+      await this.quota.refresh();
     } catch (error) {
       // The log is intact; compaction is only an optimisation, so try again later.
       this.rowsSinceCheckpoint += folded;
@@ -284,6 +300,7 @@ export class Room {
     this.snapshots.dispose();
     this.txStats.dispose();
     this.repairs.destroy();
+    this.syncReplies.destroy();
     if (this.flushTimer) clearImmediate(this.flushTimer);
     this.state = this.state.kind === 'failed' ? this.state : { kind: 'closed' };
     this.locks.destroy();
@@ -297,10 +314,22 @@ export class Room {
     if (states.size > 0) peer.send(encodeAwarenessFrame(encodeAwarenessUpdate(this.awareness, [...states.keys()])));
   }
 
+  /**
+   * A sync step 2 reply never carries unstored state. Once what was applied before the request is durable:
+   * if everything applied is durable, the reply comes from the live document (shared frames for a replica far
+   * behind, a diff for one nearly current); if newer updates are still on their way to disk, it comes from
+   * the shared snapshot and the durable updates after it, or waits for the next durable moment.
+   */
   private async replyToStep1(peer: RoomPeer, stateVector: Uint8Array): Promise<void> {
-    await this.whenDurable();
-    if (this.state.kind !== 'live' || !this.peers.has(peer)) return;
-    peer.send(encodeSyncStep2(this.doc, stateVector));
+    for (;;) {
+      await this.whenDurable();
+      if (this.state.kind !== 'live' || !this.peers.has(peer)) return;
+      const frames = this.durableCount === this.queuedCount ? this.syncReplies.reply(stateVector) : this.syncReplies.replyFromSnapshot();
+      if (frames) {
+        for (const frame of frames) peer.send(frame);
+        return;
+      }
+    }
   }
 
   private applyPeerUpdate(peer: RoomPeer, update: Uint8Array): void {
@@ -314,6 +343,18 @@ export class Room {
       peer.close(CloseCode.tooLarge, 'document too large');
       return;
     }
+    const started = performance.now();
+    try {
+      this.judgeAndApply(peer, update);
+    } finally {
+      this.meterUpdateCost(peer, update, performance.now() - started);
+    }
+  }
+
+  /** Judges the update (integrity/updateCheck.ts) and applies it only if accepted. */
+  private judgeAndApply(peer: RoomPeer, update: Uint8Array): void {
+    // Past the document's storage quota, growth is refused (4413); an update adding nothing still passes.
+    if (this.quota.refuses(peer, update)) return;
     const userId = peer.identity.userId;
     const verdict = checkUpdate(update, { doc: this.doc, foreignClient: (clients) => this.bindings.foreignClient(clients, userId) });
     if (!verdict.ok) {
@@ -354,6 +395,17 @@ export class Room {
     }
   }
 
+  /**
+   * An update whose check and integration took longer than COSTLY_UPDATE_MS held the event loop for every
+   * document: counted, and logged with its document so an operator can find who sends them.
+   */
+  private meterUpdateCost(peer: RoomPeer, update: Uint8Array, ms: number): void {
+    if (ms < COSTLY_UPDATE_MS) return;
+    this.costlyUpdates++;
+    this.deps.metrics.inc('tandem_costly_updates_total', `Peer updates that took ${COSTLY_UPDATE_MS} ms or more to check and apply`);
+    this.deps.logger.warn('costly update', { doc: this.name, peer: peer.id, user: peer.identity.userId, bytes: update.length, ms: Math.round(ms), inThisDocument: this.costlyUpdates });
+  }
+
   /** The update never touched the document; the sender is told (see updateRefusals.ts). */
   private refuseUpdate(peer: RoomPeer, refusal: UpdateRefusal): void {
     const resyncsSoFar = this.resyncs.get(peer) ?? 0;
@@ -391,6 +443,8 @@ export class Room {
   /** The server writes repairs, reverts and restores under its doc's clientID: bind it, or pick one that is free. */
   private claimServerClientId(): void {
     while (!this.bindings.claim(this.doc.clientID, SERVER_USER_ID, { quiet: true })) this.doc.clientID = uint32();
+    // The lock table is published under the awareness clientID: keep it the server's own.
+    this.awareness.clientID = this.doc.clientID;
   }
 
   private async acknowledgeFlush(peer: RoomPeer, nonce: number): Promise<void> {
@@ -430,6 +484,7 @@ export class Room {
       },
     });
     this.queuedCount++;
+    this.quota.noteQueued(update.length);
     this.scheduleFlush();
   }
 
@@ -475,6 +530,7 @@ export class Room {
         this.deps.metrics.inc('tandem_persisted_bytes_total', 'Bytes appended to the durable log', bytes);
         for (const item of batch) this.broadcastUpdate(item);
         this.durableCount += batch.length;
+        this.quota.noteAppended(bytes);
         this.snapshots.noteAppended(rows.length, bytes);
         if (this.rowsSinceCheckpoint >= COMPACT_AFTER_ROWS) void this.compact();
       })
@@ -514,7 +570,9 @@ export class Room {
     // Sent to the sender too, as the stock server does. The update Yjs emits for one transaction also carries
     // any structs from others that were pending until this one completed them, and the sender may not have
     // those (found by the convergence suite, seed 153). To the sender the rest is a no-op.
-    this.broadcast(encodeSyncUpdate(item.update));
+    const frame = encodeSyncUpdate(item.update);
+    this.syncReplies.noteBroadcast(frame);
+    this.broadcast(frame);
   }
 
   private broadcast(message: Uint8Array): void {
@@ -525,6 +583,7 @@ export class Room {
     if (this.state.kind === 'failed') return;
     this.state = { kind: 'failed', error };
     this.pending = [];
+    this.syncReplies.invalidate();
     this.settleDurableWaiters();
     this.deps.metrics.inc('tandem_room_failures_total', 'Rooms closed because storage failed');
     this.deps.logger.error('room failed; closing its connections', { doc: this.name, ...errorFields(error) });

@@ -31,6 +31,10 @@ export class Connection implements RoomPeer {
   private room: Room | null = null;
   private alive = true;
   private readonly messageRate = new RateLimiter(MESSAGE_RATE_PER_SECOND, MESSAGE_RATE_BURST);
+  /** Payload bytes handed to the socket so far; minus bufferedAmount, how far the queue has drained. */
+  private sentBytes = 0;
+  /** The largest frame possibly still queued: its size, and `sentBytes` once it was fully handed over. */
+  private largestQueued: { bytes: number; end: number } | null = null;
 
   constructor(
     private readonly socket: WebSocket,
@@ -53,13 +57,40 @@ export class Connection implements RoomPeer {
     this.room = room;
   }
 
+  /**
+   * Queues `frame`, or closes a reader too far behind (4503 "slow consumer"; it resyncs on reconnect), whose
+   * queue would otherwise grow our memory without bound.
+   *
+   * The bound counts everything queued, the frame being queued included, except the single largest frame
+   * still in the queue: close when bufferedAmount + frame.length − largest > MAX_SEND_QUEUE_BYTES.
+   *  - The frame is counted, so a queue just under the bound cannot take a big frame on top; a socket that
+   *    keeps asking for full-state frames without reading is closed as soon as all but one of them pass
+   *    the bound (for a document larger than the bound: at the second).
+   *  - The largest frame is exempt, because the full state of a document may be bigger than the bound
+   *    (documents reach MAX_DOCUMENT_BYTES, 64 MiB; the bound is 32 MiB): an honest reader must be able
+   *    to receive it, and to keep receiving the tail frames queued right behind it, awareness and edits
+   *    while it downloads (seconds on a real link). Counting that frame would close every such reader
+   *    at its next frame, and it would reconnect and fail the same way forever.
+   *  - Exempting it costs no memory per socket where it matters: the only frames that large are shared
+   *    ones (the room's full-state sync reply and its broadcasts, the same bytes for every socket: ws
+   *    does not copy an unmasked frame's payload); a per-caller reply is capped well below the bound
+   *    (see syncReplies.ts). So a socket holds at most MAX_SEND_QUEUE_BYTES of its own, plus one frame.
+   * With the frame itself the largest (e.g. an empty queue), this is the former rule: bufferedAmount > bound.
+   */
   send(frame: Uint8Array): void {
     if (this.state.kind !== 'open' || this.socket.readyState !== this.socket.OPEN) return;
-    if (this.socket.bufferedAmount > MAX_SEND_QUEUE_BYTES) {
-      // A reader this far behind would grow our memory without bound; it resyncs on reconnect.
+    const queued = this.socket.bufferedAmount;
+    // Bytes already written out of the queue (bufferedAmount also counts frame headers and pings, so this
+    // errs low, i.e. towards keeping the exemption a little longer, never towards closing an honest reader).
+    const drained = this.sentBytes - queued;
+    if (this.largestQueued && drained >= this.largestQueued.end) this.largestQueued = null;
+    const exempt = Math.max(this.largestQueued?.bytes ?? 0, frame.length);
+    if (queued + frame.length - exempt > MAX_SEND_QUEUE_BYTES) {
       this.close(CloseCode.unavailable, 'slow consumer');
       return;
     }
+    this.sentBytes += frame.length;
+    if (frame.length >= (this.largestQueued?.bytes ?? 0)) this.largestQueued = { bytes: frame.length, end: this.sentBytes };
     this.socket.send(frame);
   }
 

@@ -12,7 +12,7 @@ export const CloseCode = {
   unauthenticated: 4401,
   /** Token is valid but not for this document, or access was revoked. */
   forbidden: 4403,
-  /** A frame or the document would exceed its size limit. */
+  /** A frame or the document would exceed its size limit, or the document its storage quota. */
   tooLarge: 4413,
   /** Server shutting down, overloaded, or a storage fault: reconnect (possibly elsewhere). */
   unavailable: 4503,

@@ -12,6 +12,16 @@
  *   GET  /api/docs/:doc/attribution?from=<seq>&to=<seq> → AttributionResponse (who changed what in between)
  *   POST /api/docs/:doc/restore {seq} | {versionId}      → RestoreResponse; 409 when a section that would
  *                                                         change is locked by someone else.
+ *
+ * Storage quota (DOCUMENT_QUOTA_BYTES: checkpoint, log, automatic snapshots and named versions together):
+ *   GET    /api/docs/:doc/usage                         → UsageResponse (any role)
+ *   POST   /api/docs/:doc/history/drop                  → UsageResponse after folding the log into a checkpoint
+ *                                                         and deleting the folded rows and every automatic
+ *                                                         snapshot (editors; named versions stay)
+ *   DELETE /api/docs/:doc/versions/:id                  → UsageResponse; 404 when there is no such version
+ *                                                         (editors)
+ * Past the quota, `POST versions` answers 413 (TimelineError with usage and quotaBytes); restores and reads
+ * still work, so a document over its quota stays readable, restorable and exportable.
  */
 export const TIMELINE_API_PREFIX = '/api/docs/';
 export const SEQ_HEADER = 'x-tandem-seq';
@@ -78,8 +88,28 @@ export interface RestoreResponse {
   restoredFrom: number;
 }
 
+/** Bytes of stored Yjs data per category (metadata and index overhead not counted). */
+export interface DocumentUsage {
+  checkpointBytes: number;
+  logBytes: number;
+  /** Automatic snapshots. */
+  snapshotBytes: number;
+  /** Named versions. */
+  versionBytes: number;
+  totalBytes: number;
+}
+
+export interface UsageResponse {
+  usage: DocumentUsage;
+  /** The document's storage quota; past it, growth is refused. */
+  quotaBytes: number;
+}
+
 export interface TimelineError {
   error: string;
   /** For 409: the sections that are locked. */
   sections?: string[];
+  /** For 413 (storage quota exceeded): what the document occupies, and its quota. */
+  usage?: DocumentUsage;
+  quotaBytes?: number;
 }

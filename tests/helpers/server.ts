@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createTandemServer, type TandemServer } from '../../server/app.js';
 import type { ServerConfig } from '../../server/config.js';
 import { DEFAULT_HISTORY_SETTINGS } from '../../server/history/settings.js';
+import { DEFAULT_DOCUMENT_QUOTA_BYTES } from '../../server/room/documentQuota.js';
 
 export const TEST_AUTH_SECRET = 'integration-test-secret-0123456789abcdef';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -30,6 +31,7 @@ export async function startTestServer(
       logLevel: 'silent',
       staticDir: null,
       history: DEFAULT_HISTORY_SETTINGS,
+      documentQuotaBytes: DEFAULT_DOCUMENT_QUOTA_BYTES,
       ...overrides,
     },
     options,

@@ -15,7 +15,7 @@ import { testScope } from '../helpers/scope.js';
 import { postgresAvailable, TEST_DATABASE_URL, uniqueDocName } from '../helpers/services.js';
 import { waitUntil } from '../helpers/wait.js';
 import { sharedBodyTexts } from '../helpers/clients.js';
-import { documentText } from '../helpers/yBlocks.js';
+import { documentText, yParagraph } from '../helpers/yBlocks.js';
 
 const scope = testScope();
 const hasPostgres = await postgresAvailable();
@@ -88,6 +88,36 @@ for (const [backend, available, config] of backends) {
       await waitForDocumentText(b.doc, (t) => t === 'xy', 'both edits reach the other client without another edit', 5_000);
       await room.whenDurable();
       expect((await srv.store.load(docName)).rows.length).toBeGreaterThanOrEqual(2);
+    });
+
+    it('answers a sync step 1 only with stored state (rule 4): a replica joining during a held append waits for it', async () => {
+      const store = holdingStore();
+      const srv: TandemServer = await scope.server(config, { wrapStore: store.wrap });
+      const docName = uniqueDocName('reply');
+      const token = await srv.tokens.mint({ sub: 'ada', name: 'Ada', role: Role.editor, doc: docName }, 600);
+      const a = connectClient(srv.url, docName, token);
+      scope.defer(() => a.destroy());
+      await waitSynced(a);
+      const room = srv.rooms.get(docName);
+      if (!room) throw new Error('room not loaded');
+      store.hold();
+      a.doc.getXmlFragment('default').insert(0, [yParagraph('unstored')]);
+      await waitUntil(() => store.held() === 1, [[store.events, 'held']], 'the append is in flight', 5_000);
+      const c = connectClient(srv.url, docName, token, { connect: false });
+      scope.defer(() => c.destroy());
+      // A state past y-protocols' initial clock 0, which peers ignore, so the room shows it.
+      c.provider.awareness.setLocalStateField('user', { name: 'C' });
+      c.provider.connect();
+      // A stock provider sends its sync step 1 before its awareness state: once the room has C's awareness,
+      // it has C's request too, and is holding the reply.
+      scope.defer(() => store.release());
+      await waitUntil(() => room.awareness.getStates().has(c.doc.clientID), [[room.awareness, 'update']], "the room has C's request", 5_000);
+      await turns(3);
+      expect(c.provider.synced).toBe(false);
+      expect(documentText(c.doc)).toBe('');
+      store.release();
+      await waitSynced(c);
+      expect(documentText(c.doc)).toBe('unstored');
     });
   });
 }
