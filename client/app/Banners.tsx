@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
-import type { SessionSnapshot } from '../session/CollabSession.js';
+import type { CollabSession, SessionSnapshot } from '../session/CollabSession.js';
+import { keepsUnsyncedChange } from '../session/closeMessages.js';
+import { RefusedChangeBanner } from './RefusedChangeBanner.js';
 import { navigate } from './route.js';
 
 /** How long transient messages stay: readable, then out of the way. */
@@ -7,14 +9,15 @@ const SUMMARY_MS = 4_000;
 const NOTICE_MS = 6_000;
 
 /** Offline explanation, the "back online" summary, refusals and server notices, above the editor. */
-export function Banners({ snapshot }: { snapshot: SessionSnapshot }) {
+export function Banners({ snapshot, session }: { snapshot: SessionSnapshot; session: CollabSession }) {
   const summary = useReconnectSummary(snapshot);
   const notice = useTransientNotice(snapshot.notice);
   const { connection, readOnlyReason } = snapshot;
 
   return (
     <div className="banners">
-      {connection.kind === 'error' && (
+      {connection.kind === 'error' && keepsUnsyncedChange(connection.cause) && <RefusedChangeBanner message={connection.message} session={session} />}
+      {connection.kind === 'error' && !keepsUnsyncedChange(connection.cause) && (
         <div className="banner banner--bad" role="alert" data-testid="error-banner">
           <span>{connection.message}</span>
           <button type="button" className="button button--small" onClick={() => navigate('/')}>

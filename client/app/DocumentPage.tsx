@@ -62,10 +62,11 @@ function DocumentView({ session, docName, identity, tokens }: { session: CollabS
         <ConnectionStatus snapshot={snapshot} />
         <SaveStatus snapshot={snapshot} />
       </TopBar>
-      <Banners snapshot={snapshot} />
       <div className="doc-layout">
         <Outline presence={presence} renderSectionExtras={(sectionId) => <OutlineLockBadge locks={locks} sectionId={sectionId} />} />
         <div className="doc-layout__main">
+          {/* In the writing column, so a banner lines up with the page it is about. */}
+          <Banners snapshot={snapshot} session={session} />
           <LiveSlot hidden={timeline.selection !== null}>
             <DocumentEditor key={session.docName} session={session} identity={identity} readOnly={readOnly} onEditor={presence.attachEditor} locks={locks} />
           </LiveSlot>

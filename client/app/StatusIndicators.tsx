@@ -1,4 +1,5 @@
 import type { SessionSnapshot } from '../session/CollabSession.js';
+import { keepsUnsyncedChange } from '../session/closeMessages.js';
 import { connectionText, saveText } from '../session/statusText.js';
 import { useNow } from './useNow.js';
 
@@ -17,9 +18,11 @@ export function ConnectionStatus({ snapshot }: { snapshot: SessionSnapshot }) {
 
 export function SaveStatus({ snapshot }: { snapshot: SessionSnapshot }) {
   const pending = snapshot.pendingChanges > 0;
+  const { connection } = snapshot;
+  const refused = connection.kind === 'error' && keepsUnsyncedChange(connection.cause);
   return (
     <span
-      className={`save-state${pending ? ' save-state--pending' : ''}`}
+      className={`save-state${pending ? ' save-state--pending' : ''}${refused ? ' save-state--refused' : ''}`}
       data-testid="save-state"
       data-pending={pending ? 'true' : 'false'}
       aria-live="polite"

@@ -12,9 +12,10 @@ import * as Y from 'yjs';
 import type { SessionResponse } from '../../shared/auth.js';
 import { closeReaction } from '../../shared/protocol/closeCodes.js';
 import { TANDEM_OPT_IN_PARAM, assertNever, encodeTandemMessage, type TandemMessage } from '../../shared/protocol/messages.js';
-import { stopMessage } from './closeMessages.js';
+import { isRefusedUpdateReason, stopCause, stopMessage } from './closeMessages.js';
 import { initialConnectionState, nextConnectionState, type ConnectionEvent, type ConnectionState } from './connectionMachine.js';
 import { FlushTracker } from './flushTracker.js';
+import { deleteLocalCopy } from './localCopy.js';
 import { installTandemChannel } from './tandemChannel.js';
 import { tokenRole, type TokenManager } from './tokens.js';
 
@@ -29,6 +30,9 @@ export interface SessionSnapshot {
   /** The latest polite notice from the server, e.g. an edit it refused. */
   notice: { text: string; id: number } | null;
 }
+
+/** What became of "Discard unsynced changes": the page reloads, or another tab holds the local copy open. */
+export type DiscardOutcome = 'reloading' | 'blocked' | 'failed';
 
 /** Wait this long after the last keystroke before asking the server to confirm: one request per burst. */
 const FLUSH_DEBOUNCE_MS = 300;
@@ -109,6 +113,25 @@ export class CollabSession {
     this.listeners.clear();
   }
 
+  /**
+   * Forgets this device's copy of the document (the refused change and every other edit the server does not
+   * have) and reloads the page, which starts a fresh replica from the server's document. The way out of a
+   * refused change: it stays in the Y.Doc and IndexedDB, so every reconnect or reload would send it again.
+   * Call it only after the person agreed in words; "Copy my text" comes first.
+   */
+  async discardUnsyncedChanges(): Promise<DiscardOutcome> {
+    if (this.destroyed) return 'failed';
+    // Nothing may write the change anywhere again: not the socket, not other tabs over BroadcastChannel,
+    // not the database we are about to delete (destroy stops persisting and closes our connection to it).
+    this.provider.disconnect();
+    // Rejects only if the database never opened; there is still a (possibly half-made) one to delete.
+    await this.persistence.destroy().catch(() => undefined);
+    const outcome = await deleteLocalCopy(this.docName);
+    if (outcome !== 'deleted') return outcome;
+    location.reload();
+    return 'reloading';
+  }
+
   private update(patch: Partial<SessionSnapshot>): void {
     if (this.destroyed) return;
     this.snapshot = { ...this.snapshot, ...patch };
@@ -169,13 +192,13 @@ export class CollabSession {
       const retryInMs = Math.min(2 ** (provider.wsUnsuccessfulReconnects + 1) * 100, provider.maxBackoffTime);
       if (provider.shouldConnect) this.dispatch({ type: 'socketClosed', retryInMs });
     });
-    provider.on('closed', ({ code }) => {
+    provider.on('closed', ({ code, reason }) => {
       const reaction = closeReaction(code);
       switch (reaction) {
         case 'reauthenticate':
           return this.reauthenticate(code);
         case 'stop':
-          return this.dispatch({ type: 'stopped', code, message: stopMessage(code) });
+          return this.dispatch({ type: 'stopped', code, message: stopMessage(code, reason), cause: stopCause(code, reason) });
         case 'retry':
           return; // not emitted for retryable codes; the provider retries by itself
         default:
@@ -253,7 +276,7 @@ export class CollabSession {
     const now = Date.now();
     this.reauthTimes = [...this.reauthTimes.filter((time) => now - time < 60_000), now];
     if (this.reauthTimes.length > MAX_REAUTHS_PER_MINUTE) {
-      this.dispatch({ type: 'stopped', code, message: stopMessage(code) });
+      this.dispatch({ type: 'stopped', code, message: stopMessage(code), cause: 'sessionRefused' });
       return;
     }
     this.dispatch({ type: 'authenticating' });
@@ -301,7 +324,9 @@ export class CollabSession {
         const { notice } = message;
         const id = (this.snapshot.notice?.id ?? 0) + 1;
         if (notice.type === 'readOnly') this.update({ readOnlyReason: notice.reason, notice: { text: notice.reason, id } });
-        else this.update({ notice: { text: notice.reason, id } });
+        // A refused update is followed by a close with the same reason, which the error banner says in
+        // plain words; other refusals (a lock undid part of a change) are polite notices of their own.
+        else if (!isRefusedUpdateReason(notice.reason)) this.update({ notice: { text: notice.reason, id } });
         return;
       }
       case 'flushRequest':

@@ -1,7 +1,75 @@
 /** What a person reads when the server refuses a document for good, with what to do next. */
 import { CloseCode } from '../../shared/protocol/closeCodes.js';
+import { assertNever } from '../../shared/protocol/messages.js';
 
-export function stopMessage(code: number): string {
+/**
+ * Why the server stopped us:
+ *   - changeRefused: it refused one of our updates (schema, identity): the change is still in this
+ *     replica and IndexedDB, so every reconnect would send it again;
+ *   - quotaExceeded: our latest edits would take the document past its storage quota;
+ *   - sessionRefused: anything else (bad link, no access, sign-in failing): nothing of ours was refused.
+ */
+export type StopCause = 'changeRefused' | 'quotaExceeded' | 'sessionRefused';
+
+/**
+ * Close reasons the server sends for a refused change (server/room/updateRefusals.ts and the storage quota).
+ * They are matched by text because the close code alone cannot tell "your change broke the schema" (4400)
+ * from "this link is not valid" (4400). They belong beside the close codes in shared/protocol/closeCodes.ts;
+ * until they move there, keep these in step with the server.
+ */
+export const REFUSED_UPDATE_REASON_PREFIX = 'update refused';
+export const QUOTA_EXCEEDED_REASON = 'document storage quota exceeded';
+
+export function stopCause(code: number, reason: string): StopCause {
+  if (reason === QUOTA_EXCEEDED_REASON) return 'quotaExceeded';
+  if (isRefusedUpdateReason(reason)) return 'changeRefused';
+  return 'sessionRefused';
+}
+
+/** The server's words for an update it refused and is about to close us for (it says so in a notice first). */
+export function isRefusedUpdateReason(reason: string): boolean {
+  return reason.startsWith(REFUSED_UPDATE_REASON_PREFIX);
+}
+
+/** True when something of ours is still only on this device: the person may copy it, then discard it. */
+export function keepsUnsyncedChange(cause: StopCause): boolean {
+  switch (cause) {
+    case 'changeRefused':
+    case 'quotaExceeded':
+      return true;
+    case 'sessionRefused':
+      return false;
+    default:
+      return assertNever(cause);
+  }
+}
+
+export function stopMessage(code: number, reason = ''): string {
+  const cause = stopCause(code, reason);
+  switch (cause) {
+    case 'changeRefused':
+      return `The server didn't accept your last change${refusedBecause(code)}. Your text is still on this device: copy it, then discard the unsynced change to keep editing.`;
+    case 'quotaExceeded':
+      return 'This document is full: it reached its storage limit. Your latest edits are kept on this device; ask the owner to free space in the timeline.';
+    case 'sessionRefused':
+      return sessionMessage(code);
+    default:
+      return assertNever(cause);
+  }
+}
+
+function refusedBecause(code: number): string {
+  switch (code) {
+    case CloseCode.badRequest:
+      return ' (it would have broken the document)';
+    case CloseCode.forbidden:
+      return " (it was marked as another person's edit)";
+    default:
+      return '';
+  }
+}
+
+function sessionMessage(code: number): string {
   switch (code) {
     case CloseCode.badRequest:
       return 'This link is not valid. Check the address, or go back to your documents.';

@@ -9,6 +9,7 @@
  *   any ──browserOffline──▶ offline(browser)        any ──stop──▶ error (terminal)
  */
 import { assertNever } from '../../shared/protocol/messages.js';
+import type { StopCause } from './closeMessages.js';
 
 export type ConnectionState =
   /** Fetching a token, opening the socket or waiting for the first sync. */
@@ -18,8 +19,9 @@ export type ConnectionState =
   | { kind: 'reconnecting'; failures: number; retryAt: number }
   /** The browser says it is offline, or the server has been unreachable for several tries. */
   | { kind: 'offline'; reason: 'browser' | 'unreachable'; failures: number; retryAt: number | null }
-  /** The server refused us for good (4400–4499 other than 4401); only a new page load retries. */
-  | { kind: 'error'; code: number; message: string };
+  /** The server refused us for good (4400–4499 other than 4401); only a new page load retries. `cause` says
+   *  whether it refused a change of ours, which is still on this device (the UI then offers copy and discard). */
+  | { kind: 'error'; code: number; message: string; cause: StopCause };
 
 export type ConnectionKind = ConnectionState['kind'];
 
@@ -32,7 +34,7 @@ export type ConnectionEvent =
   | { type: 'socketClosed'; retryInMs: number }
   | { type: 'browserOffline' }
   | { type: 'browserOnline' }
-  | { type: 'stopped'; code: number; message: string };
+  | { type: 'stopped'; code: number; message: string; cause: StopCause };
 
 /** Failed attempts in a row (≈1.5 s: the provider waits 200, 400, 800 ms between them) after which "reconnecting" is
  *  honestly "can't reach the server": a blip recovers sooner, a restart or outage takes longer. */
@@ -67,7 +69,7 @@ export function nextConnectionState(state: ConnectionState, event: ConnectionEve
     case 'browserOnline':
       return state.kind === 'offline' ? { kind: 'connecting', phase: 'opening' } : state;
     case 'stopped':
-      return { kind: 'error', code: event.code, message: event.message };
+      return { kind: 'error', code: event.code, message: event.message, cause: event.cause };
     default:
       return assertNever(event);
   }

@@ -39,6 +39,21 @@ function countdown(prefix: string, retryAt: number, now: number): string {
 
 export function saveText(snapshot: SessionSnapshot): string {
   const { pendingChanges, connection, storedLocally } = snapshot;
+  // Checked before the pending count: a refused change must never read as saved, whatever was confirmed.
+  if (connection.kind === 'error') {
+    switch (connection.cause) {
+      case 'changeRefused':
+        return 'Last change not saved';
+      case 'quotaExceeded':
+        return 'Not saved — document full';
+      case 'sessionRefused':
+        break;
+      default:
+        return assertNever(connection.cause);
+    }
+  }
+  // Until this device's copy has loaded, its unsynced edits (a refused change among them) are not counted yet.
+  if (pendingChanges === 0 && !storedLocally && connection.kind === 'connecting') return 'Opening…';
   if (pendingChanges === 0) return 'All changes saved';
   if (connection.kind === 'connected') {
     return `Saving ${pendingChanges} ${pendingChanges === 1 ? 'change' : 'changes'}…`;

@@ -29,10 +29,16 @@ describe('connection state machine', () => {
   });
 
   it('keeps a terminal refusal until reload', () => {
-    const stopped = run([{ type: 'synced' }, { type: 'stopped', code: 4403, message: 'no access' }]);
+    const stopped = run([{ type: 'synced' }, { type: 'stopped', code: 4403, message: 'no access', cause: 'sessionRefused' }]);
     for (const event of [{ type: 'synced' }, { type: 'socketOpen' }, { type: 'browserOnline' }] as ConnectionEvent[]) {
       expect(nextConnectionState(stopped, event, 0)).toBe(stopped);
     }
+  });
+
+  it('carries whether the stop refused a change of ours, so the UI can offer copy and discard', () => {
+    const refused = run([{ type: 'synced' }, { type: 'stopped', code: 4400, message: 'refused', cause: 'changeRefused' }]);
+    expect(refused).toEqual({ kind: 'error', code: 4400, message: 'refused', cause: 'changeRefused' });
+    expect(nextConnectionState(refused, { type: 'socketClosed', retryInMs: 100 }, 0)).toBe(refused);
   });
 });
 
