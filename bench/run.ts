@@ -4,15 +4,19 @@
  * runs here. Prints one table; numbers, no pass/fail.
  *
  *   BENCH_QUICK=1 npm run bench     smaller load, for a smoke run
+ *
+ * Every client types editor-shaped content (text in one shared paragraph of the `default` XmlFragment),
+ * as the editor does: what Tandem's server admits.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import * as Y from 'yjs';
-import { connectClient, guestToken, type TestClient, waitSynced } from '../tests/helpers/clients.js';
+import { connectClient, guestToken, sharedBodyTexts, type TestClient, waitSynced } from '../tests/helpers/clients.js';
 import { REPO_ROOT, spawnServer, tempDataDir } from '../tests/helpers/server.js';
 import { waitUntil } from '../tests/helpers/wait.js';
 import { cpuSeconds, rssMiB, summarize } from './stats.js';
 import { loadSequentialTrace, replayTrace } from '../tests/helpers/traces.js';
+import { documentText } from '../tests/helpers/yBlocks.js';
 
 // Every stock WebsocketProvider in Node adds a process 'exit' listener; the bench runs dozens.
 process.setMaxListeners(0);
@@ -70,15 +74,22 @@ async function connectAll(server: Server, docName: string, count: number): Promi
   return clients;
 }
 
-/** One writer at a typist's pace, many readers: how long until each reader sees each edit. */
+/** One writer at a typist's pace, many readers: how long until each reader sees each edit. The writer types
+ *  one character per edit at the end of the shared paragraph, so character i is edit i. */
 async function fanOut(server: Server): Promise<{ latency: ReturnType<typeof summarize>; cpu: number }> {
-  const [writer, ...readers] = await connectAll(server, `fanout-${Date.now()}`, FANOUT_READERS + 1);
+  const clients = await connectAll(server, `fanout-${Date.now()}`, FANOUT_READERS + 1);
+  const [writerText, ...readerTexts] = (await sharedBodyTexts(clients, 30_000)) as [Y.XmlText, ...Y.XmlText[]];
+  const [writer, ...readers] = clients;
   const sentAt: number[] = [];
   const latencies: number[] = [];
-  for (const reader of readers) {
-    reader.doc.getArray<number>('seq').observe((event) => {
+  for (const text of readerTexts) {
+    text.observe((event) => {
       const now = performance.now();
-      for (const item of event.changes.delta) for (const seq of (item.insert as number[] | undefined) ?? []) latencies.push(now - (sentAt[seq] as number));
+      let index = 0;
+      for (const op of event.delta) {
+        if (op.retain !== undefined) index += op.retain;
+        if (typeof op.insert === 'string') for (let end = index + op.insert.length; index < end; index++) latencies.push(now - (sentAt[index] as number));
+      }
     });
   }
   const cpuBefore = cpuSeconds(server.pid);
@@ -86,38 +97,47 @@ async function fanOut(server: Server): Promise<{ latency: ReturnType<typeof summ
   const timer = setInterval(() => {
     if (seq >= FANOUT_EDITS) return clearInterval(timer);
     sentAt[seq] = performance.now();
-    writer?.doc.getArray<number>('seq').push([seq++]);
+    writerText.insert(seq, String(seq++ % 10));
   }, 1000 / EDIT_HZ);
-  await Promise.all(readers.map((reader) => waitUntil(() => reader.doc.getArray('seq').length === FANOUT_EDITS, [[reader.doc, 'update']], 'fan-out complete', 120_000)));
+  await Promise.all(readers.map((reader, i) => waitUntil(() => readerTexts[i]?.length === FANOUT_EDITS, [[reader.doc, 'update']], 'fan-out complete', 120_000)));
   const cpu = cpuSeconds(server.pid) - cpuBefore;
   for (const client of [writer, ...readers]) client?.destroy();
   return { latency: summarize(latencies), cpu };
 }
 
-/** Many documents, several writers each: latency under load, server CPU and memory. */
+/** Many documents, several writers each: latency under load, server CPU and memory. Each edit appends a
+ *  token `<writer>@<sentAt>;` to the document's shared paragraph (one Yjs item, never split: every insert
+ *  is at the end of the writer's view). */
 async function manyDocs(server: Server): Promise<{ latency: ReturnType<typeof summarize>; cpu: number; rss: number; edits: number }> {
   const docs = await Promise.all(Array.from({ length: LOAD_DOCS }, (_, d) => connectAll(server, `load-${Date.now()}-${d}`, LOAD_WRITERS)));
+  const texts = await Promise.all(docs.map((clients) => sharedBodyTexts(clients, 30_000)));
   const latencies: number[] = [];
   const perWriter = LOAD_SECONDS * LOAD_HZ;
-  for (const clients of docs) {
-    clients.forEach((client, self) => {
-      client.doc.getArray<[number, number]>('edits').observe((event) => {
+  /** Edits each client holds (its own included), counted as they arrive. */
+  const received = new Map<Y.XmlText, number>();
+  texts.forEach((docTexts) => {
+    docTexts.forEach((text, self) => {
+      text.observe((event) => {
         const now = performance.now();
-        for (const item of event.changes.delta) {
-          for (const [writer, sentAt] of (item.insert as Array<[number, number]> | undefined) ?? []) if (writer !== self) latencies.push(now - sentAt);
+        for (const op of event.delta) {
+          if (typeof op.insert !== 'string') continue;
+          for (const [, writer, sentAt] of op.insert.matchAll(/(\d+)@([\d.]+);/g)) {
+            received.set(text, (received.get(text) ?? 0) + 1);
+            if (Number(writer) !== self) latencies.push(now - Number(sentAt));
+          }
         }
       });
     });
-  }
+  });
   const cpuBefore = cpuSeconds(server.pid);
   await Promise.all(
-    docs.flatMap((clients) =>
-      clients.map(
-        (client, self) =>
+    texts.flatMap((docTexts) =>
+      docTexts.map(
+        (text, self) =>
           new Promise<void>((resolve) => {
             let sent = 0;
             const timer = setInterval(() => {
-              client.doc.getArray<[number, number]>('edits').push([[self, performance.now()]]);
+              text.insert(text.length, `${self}@${performance.now().toFixed(3)};`);
               if (++sent >= perWriter) {
                 clearInterval(timer);
                 resolve();
@@ -128,7 +148,9 @@ async function manyDocs(server: Server): Promise<{ latency: ReturnType<typeof su
     ),
   );
   const total = LOAD_WRITERS * perWriter;
-  await Promise.all(docs.flat().map((client) => waitUntil(() => client.doc.getArray('edits').length === total, [[client.doc, 'update']], 'load converged', 120_000)));
+  await Promise.all(
+    texts.flat().map((text) => waitUntil(() => received.get(text) === total, [[text.doc as Y.Doc, 'update']], 'load converged', 120_000)),
+  );
   const cpu = cpuSeconds(server.pid) - cpuBefore;
   const rss = rssMiB(server.pid);
   for (const client of docs.flat()) client.destroy();
@@ -142,7 +164,7 @@ async function coldSync(server: Server, state: Uint8Array, expected: string): Pr
   Y.applyUpdate(uploaderDoc, state);
   const uploader = connectClient(server.url, docName, server.token, { doc: uploaderDoc });
   const [witness] = await connectAll(server, docName, 1);
-  await waitUntil(() => witness?.doc.getText('t').length === expected.length, [[witness?.doc as Y.Doc, 'update']], 'upload', 60_000);
+  await waitUntil(() => witness !== undefined && documentText(witness.doc).length === expected.length, [[witness?.doc as Y.Doc, 'update']], 'upload', 60_000);
   uploader.destroy();
   witness?.destroy();
   const timings = await Promise.all(
@@ -150,7 +172,7 @@ async function coldSync(server: Server, state: Uint8Array, expected: string): Pr
       const started = performance.now();
       const [client] = await connectAll(server, docName, 1);
       const elapsed = performance.now() - started;
-      if (client?.doc.getText('t').toString() !== expected) throw new Error('cold sync returned the wrong text');
+      if (client === undefined || documentText(client.doc) !== expected) throw new Error('cold sync returned the wrong text');
       client.destroy();
       return elapsed;
     }),
@@ -162,7 +184,7 @@ async function coldSync(server: Server, state: Uint8Array, expected: string): Pr
     const started = performance.now();
     const [client] = await connectAll(server, docName, 1);
     afterRestart = performance.now() - started;
-    if (client?.doc.getText('t').toString() !== expected) throw new Error('restored document differs');
+    if (client === undefined || documentText(client.doc) !== expected) throw new Error('restored document differs');
     client.destroy();
   }
   return { sync: summarize(timings), ...(afterRestart !== undefined ? { afterRestart } : {}) };

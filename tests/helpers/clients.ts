@@ -4,6 +4,7 @@ import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import type { SessionResponse } from '../../shared/auth.js';
 import { nextEvent, waitUntil } from './wait.js';
+import { bodyText, documentText, existingBodyText } from './yBlocks.js';
 
 export async function guestToken(baseUrl: string, name = 'Tester'): Promise<string> {
   const response = await fetch(`${baseUrl}/api/session`, {
@@ -50,9 +51,28 @@ export function waitSynced(client: TestClient, timeoutMs = 10_000): Promise<void
   return waitUntil(() => client.provider.synced, [[client.provider, 'sync']], 'provider sync', timeoutMs);
 }
 
+/** Waits until the plain text of the editor fragment (`documentText`: block texts joined with '\n')
+ *  satisfies `predicate`. */
+export function waitForDocumentText(doc: Y.Doc, predicate: (text: string) => boolean, description: string, timeoutMs = 15_000): Promise<void> {
+  return waitUntil(() => predicate(documentText(doc)), [[doc, 'update']], description, timeoutMs, () => documentText(doc).slice(0, 200));
+}
+
+/** Legacy: waits on a root Y.Text. A server that validates updates against the editor schema refuses
+ *  writes to root types other than the editor fragment; new tests use `waitForDocumentText`. */
 export function waitForText(doc: Y.Doc, name: string, predicate: (text: string) => boolean, description: string, timeoutMs = 15_000): Promise<void> {
   const text = doc.getText(name);
   return waitUntil(() => predicate(text.toString()), [[doc, 'update']], description, timeoutMs, () => text.toString().slice(0, 200));
+}
+
+/** One shared first paragraph for clients that will all type into it: `clients[0]` creates it (see
+ *  `bodyText`) and every other client waits until it has received it, so concurrent typing never starts
+ *  from separate paragraphs. Returns each client's `bodyText`, in order. */
+export async function sharedBodyTexts(clients: TestClient[], timeoutMs = 15_000): Promise<Y.XmlText[]> {
+  const [first, ...others] = clients;
+  if (!first) return [];
+  bodyText(first.doc);
+  await Promise.all(others.map((c) => waitUntil(() => existingBodyText(c.doc) !== undefined, [[c.doc, 'update']], 'the shared paragraph arrives', timeoutMs)));
+  return clients.map((c) => bodyText(c.doc));
 }
 
 /** A raw WebSocket: for sending hand-made (hostile) frames and observing the close code. */

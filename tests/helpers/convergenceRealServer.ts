@@ -11,12 +11,13 @@
  */
 import fs from 'node:fs';
 import * as Y from 'yjs';
-import { connectClient, guestToken, type TestClient, waitSynced } from './clients.js';
+import { connectClient, guestToken, sharedBodyTexts, type TestClient, waitSynced } from './clients.js';
 import { EditLedger } from './convergenceLedger.js';
 import { FaultRelay, type FaultKind } from './faultRelay.js';
 import { createPrng, type Prng } from './prng.js';
 import { type ServerProcess, spawnServer, tempDataDir } from './server.js';
 import { waitUntil } from './wait.js';
+import { existingBodyText } from './yBlocks.js';
 
 export interface RealServerConfig {
   seed: number;
@@ -69,16 +70,19 @@ export function realServerOverridesFromEnv(): RealServerOverrides {
   throw new Error(`unknown CONVERGENCE_SABOTAGE for the real-server suite: ${sabotage}`);
 }
 
-/** One random edit of the shared Y.Text, formatting included (it exercises Yjs' format cleanup). */
+/** One random edit of the shared paragraph's Y.XmlText, formatting included (it exercises Yjs' format
+ *  cleanup). Marks are written as y-tiptap writes them: attribute = mark name, value = the mark's attrs
+ *  (`{}` for bold and italic), `null` to remove. */
 function randomEdit(doc: Y.Doc, prng: Prng): string {
-  const text = doc.getText('t');
+  const text = existingBodyText(doc);
+  if (!text) throw new Error('the shared paragraph is missing');
   const length = text.length;
   const kind = length === 0 ? 'insert' : prng.weighted({ insert: 6, delete: 3, format: 2 });
   const pos = prng.int(0, length);
   switch (kind) {
     case 'insert': {
       const word = prng.pick(WORDS);
-      text.insert(pos, word, prng.chance(0.2) ? { bold: true } : undefined);
+      text.insert(pos, word, prng.chance(0.2) ? { bold: {} } : undefined);
       return `insert ${pos} ${JSON.stringify(word)}`;
     }
     case 'delete': {
@@ -89,7 +93,7 @@ function randomEdit(doc: Y.Doc, prng: Prng): string {
     }
     default: {
       const n = prng.int(1, 8);
-      const attrs = prng.pick([{ bold: true }, { bold: null }, { italic: true }, { italic: null }]);
+      const attrs = prng.pick([{ bold: {} }, { bold: null }, { italic: {} }, { italic: null }]);
       text.format(Math.min(pos, length - 1), n, attrs);
       return `format ${pos}+${n} ${JSON.stringify(attrs)}`;
     }
@@ -103,12 +107,22 @@ function svString(doc: Y.Doc): string {
     .join(',');
 }
 
+/** The editor fragment as data: each block's name, attributes and text delta (formatting included). */
+function fragmentContent(doc: Y.Doc): unknown[] {
+  const content = (node: Y.XmlElement | Y.XmlText | Y.XmlHook): unknown => {
+    if (node instanceof Y.XmlText) return node.toDelta();
+    if (node instanceof Y.XmlElement) return { block: node.nodeName, attrs: node.getAttributes(), content: node.toArray().map(content) };
+    return node.toString();
+  };
+  return doc.getXmlFragment('default').toArray().map(content);
+}
+
 function sameState(a: Y.Doc, b: Y.Doc): string | null {
   if (svString(a) !== svString(b)) return `state vectors differ: ${svString(a)} vs ${svString(b)}`;
   if (!Y.equalDeleteSets(Y.createDeleteSetFromStructStore(a.store), Y.createDeleteSetFromStructStore(b.store))) return 'delete sets differ';
   if (a.store.pendingStructs || a.store.pendingDs) return 'pending structs or deletes';
-  const da = JSON.stringify(a.getText('t').toDelta());
-  const db = JSON.stringify(b.getText('t').toDelta());
+  const da = JSON.stringify(fragmentContent(a));
+  const db = JSON.stringify(fragmentContent(b));
   if (da !== db) return `content differs: ${da.slice(0, 120)} vs ${db.slice(0, 120)}`;
   return null;
 }
@@ -199,6 +213,8 @@ export async function runRealServerScenario(seed: number, overrides: RealServerO
       peers.push(peer);
     }
     await Promise.all(peers.map((p) => waitSynced(p.client)));
+    // The paragraph everyone types into: created by c0 and received by all before the first step.
+    await sharedBodyTexts(peers.map((p) => p.client));
 
     // The first fault is always a cut, so every seed checks the server's refusal of a truncated frame.
     let cutPending = true;

@@ -4,6 +4,7 @@ import * as Y from 'yjs';
 import { connectClient, guestToken, type TestClient, waitSynced } from '../helpers/clients.js';
 import { type ServerProcess, spawnServer, tempDataDir } from '../helpers/server.js';
 import { waitUntil } from '../helpers/wait.js';
+import { bodyText, documentText } from '../helpers/yBlocks.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -37,11 +38,10 @@ describe('S6 crash safety', () => {
 
     // The writer keeps appending numbered edits (~100/s, a fast typist's pace and within the rate limit), so
     // writes are in flight when the process dies. The witness records the longest text it has received.
-    const writerText = writer.doc.getText('t');
-    const witnessText = witness.doc.getText('t');
+    const writerText = bodyText(writer.doc);
     let seen = '';
     witness.doc.on('update', () => {
-      seen = witnessText.toString();
+      seen = documentText(witness.doc);
     });
     let n = 0;
     const typist = setInterval(() => writerText.insert(writerText.length, `${n++},`), 10);
@@ -60,15 +60,15 @@ describe('S6 crash safety', () => {
     const second = await spawn(dataDir, first.port);
     const reader = track(connectClient(second.url, 'crash', token));
     await waitSynced(reader);
-    const recovered = reader.doc.getText('t').toString();
+    const recovered = documentText(reader.doc);
     expect(recovered.startsWith(seenAtCrash)).toBe(true);
     expect(seenAtCrash.split(',').length).toBeGreaterThan(300);
 
     // And the writer, reconnecting, re-sends what the server lost (if anything): all replicas converge.
     writer.provider.connect();
     await waitSynced(writer);
-    const final = writer.doc.getText('t').toString();
-    await waitUntil(() => reader.doc.getText('t').toString() === final, [[reader.doc, 'update']], 'reader converges with writer');
+    const final = documentText(writer.doc);
+    await waitUntil(() => documentText(reader.doc) === final, [[reader.doc, 'update']], 'reader converges with writer');
     expect(Y.encodeStateVector(reader.doc)).toEqual(Y.encodeStateVector(writer.doc));
   });
 });

@@ -6,9 +6,10 @@ import { MessageType } from '../../shared/protocol/messages.js';
 import { MAX_FRAME_BYTES, MESSAGE_RATE_BURST } from '../../shared/limits.js';
 import { Role } from '../../shared/auth.js';
 import type { TandemServer } from '../../server/app.js';
-import { guestToken, openRawSocket, type TestClient, waitForText, waitSynced } from '../helpers/clients.js';
+import { guestToken, openRawSocket, type TestClient, waitForDocumentText, waitSynced } from '../helpers/clients.js';
 import { waitUntil } from '../helpers/wait.js';
 import { testScope } from '../helpers/scope.js';
+import { bodyText } from '../helpers/yBlocks.js';
 import { encodeAwarenessFrame as awarenessFrame } from '../../shared/protocol/frames.js';
 
 const scope = testScope();
@@ -33,14 +34,15 @@ async function bystanders(srv: TandemServer, docName: string): Promise<[TestClie
   const a = client(srv.url, docName, token);
   const b = client(srv.url, docName, token);
   await Promise.all([waitSynced(a), waitSynced(b)]);
-  a.doc.getText('t').insert(0, 'before ');
-  await waitForText(b.doc, 't', (t) => t === 'before ', 'bystander sync before attack');
+  bodyText(a.doc).insert(0, 'before ');
+  await waitForDocumentText(b.doc, (t) => t === 'before ', 'bystander sync before attack');
   return [a, b];
 }
 
 async function stillServing(a: TestClient, b: TestClient): Promise<void> {
-  b.doc.getText('t').insert(b.doc.getText('t').length, 'after');
-  await waitForText(a.doc, 't', (t) => t === 'before after', 'bystanders still sync after attack');
+  const text = bodyText(b.doc);
+  text.insert(text.length, 'after');
+  await waitForDocumentText(a.doc, (t) => t === 'before after', 'bystanders still sync after attack');
 }
 
 describe('H1 authentication and admission', () => {

@@ -4,9 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CloseCode } from '../../shared/protocol/closeCodes.js';
 import type { DocumentStore } from '../../server/storage/types.js';
-import { connectClient, guestToken, type TestClient, waitForText, waitSynced } from '../helpers/clients.js';
+import { connectClient, guestToken, type TestClient, waitForDocumentText, waitSynced } from '../helpers/clients.js';
 import { startTestServer } from '../helpers/server.js';
 import { nextEvent } from '../helpers/wait.js';
+import { bodyText, documentText } from '../helpers/yBlocks.js';
 import { applyStoredDocument } from '../../server/storage/storedDocument.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -17,9 +18,9 @@ afterEach(async () => {
 function faultyStore(store: DocumentStore, fault: { append: boolean; ping: boolean }): DocumentStore {
   return {
     ...store,
-    async append(docName, rows) {
+    async append(docName, rows, bindings) {
       if (fault.append) throw new Error('injected: disk full');
-      return store.append(docName, rows);
+      return store.append(docName, rows, bindings);
     },
     async appendMany(batches) {
       if (fault.append) throw new Error('injected: disk full');
@@ -45,20 +46,22 @@ describe('S7 storage faults', () => {
 
     fault.append = true;
     const closes = clients.map((c) => nextEvent<[CloseEvent | null]>(c.provider, 'connection-close'));
-    writer.doc.getText('t').insert(0, 'written during an outage');
+    // One transaction, so one update: the paragraph and its text are refused (and later delivered) together.
+    writer.doc.transact(() => bodyText(writer.doc).insert(0, 'written during an outage'));
     const [[writerClose], [readerClose]] = (await Promise.all(closes)) as [[CloseEvent | null], [CloseEvent | null]];
     // Heal before the providers' backoff reconnects them.
     fault.append = false;
     expect(writerClose?.code).toBe(CloseCode.unavailable);
     expect(readerClose?.code).toBe(CloseCode.unavailable);
-    expect(reader.doc.getText('t').toString()).toBe('');
+    expect(documentText(reader.doc)).toBe('');
+    expect(reader.doc.getXmlFragment('default').length).toBe(0);
 
     // The stock clients reconnect by themselves; the writer's sync reply carries the edit to a fresh room.
-    await waitForText(reader.doc, 't', (t) => t === 'written during an outage', 'edit delivered after recovery');
+    await waitForDocumentText(reader.doc, (t) => t === 'written during an outage', 'edit delivered after recovery');
     const stored = await srv.store.load('faulty');
     const rebuilt = new Y.Doc();
     applyStoredDocument(rebuilt, stored);
-    expect(rebuilt.getText('t').toString()).toBe('written during an outage');
+    expect(documentText(rebuilt)).toBe('written during an outage');
   });
 
   it('reports unhealthy storage on /healthz', async () => {

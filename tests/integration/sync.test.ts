@@ -5,11 +5,11 @@ import * as Y from 'yjs';
 import { Role } from '../../shared/auth.js';
 import { decodeTandemBody, encodeTandemMessage, MessageType } from '../../shared/protocol/messages.js';
 import type { TandemServer } from '../../server/app.js';
-import { connectClient, guestToken, waitForText, waitSynced } from '../helpers/clients.js';
+import { connectClient, guestToken, sharedBodyTexts, waitForDocumentText, waitSynced } from '../helpers/clients.js';
 import { startTestServer, tempDataDir } from '../helpers/server.js';
 import { nextEvent, type Subscribable, waitUntil } from '../helpers/wait.js';
 import { testScope } from '../helpers/scope.js';
-import { headingIds, yHeading, yParagraph } from '../helpers/yBlocks.js';
+import { bodyText, documentText, headingIds, plainText, yHeading, yParagraph } from '../helpers/yBlocks.js';
 import { applyStoredDocument } from '../../server/storage/storedDocument.js';
 
 const scope = testScope();
@@ -24,24 +24,27 @@ describe('S1 sync', () => {
     const token = await guestToken(srv.url);
     const clients = [client(srv.url, 'conv', token), client(srv.url, 'conv', token), client(srv.url, 'conv', token)];
     await Promise.all(clients.map((c) => waitSynced(c)));
+    // One paragraph, created by the first client and received by the others before anyone types.
+    const bodies = await sharedBodyTexts(clients);
     // Each client types 50 words at the start, middle and end of the shared text, interleaved.
     for (let round = 0; round < 50; round++) {
-      clients.forEach((c, i) => {
-        const text = c.doc.getText('t');
+      bodies.forEach((text, i) => {
         // Insert only at word boundaries so every word stays intact whatever the interleaving.
-        const middle = text.toString().indexOf(' ', Math.floor(text.length / 2)) + 1;
+        const middle = plainText(text).indexOf(' ', Math.floor(text.length / 2)) + 1;
         const position = [0, middle, text.length][i] ?? 0;
         text.insert(position, `c${i}r${round} `);
       });
     }
     const expectedLength = clients.reduce((sum, _c, i) => sum + Array.from({ length: 50 }, (_, r) => `c${i}r${r} `.length).reduce((a, b) => a + b, 0), 0);
-    await Promise.all(clients.map((c) => waitForText(c.doc, 't', (t) => t.length === expectedLength, 'all edits')));
-    const texts = clients.map((c) => c.doc.getText('t').toString());
+    await Promise.all(clients.map((c) => waitForDocumentText(c.doc, (t) => t.length === expectedLength, 'all edits')));
+    const texts = clients.map((c) => documentText(c.doc));
     expect(new Set(texts).size).toBe(1);
+    // Still the one paragraph everybody typed into.
+    for (const c of clients) expect(c.doc.getXmlFragment('default').length).toBe(1);
     for (let i = 0; i < 3; i++) for (let r = 0; r < 50; r++) expect(texts[0]).toContain(`c${i}r${r} `);
     // The server's copy is the same document.
     const serverDoc = srv.rooms.get('conv')?.doc;
-    expect(serverDoc?.getText('t').toString()).toBe(texts[0]);
+    expect(serverDoc && documentText(serverDoc)).toBe(texts[0]);
   });
 
   it('rich-text structure (the editor fragment) syncs exactly', async () => {
@@ -50,10 +53,7 @@ describe('S1 sync', () => {
     const a = client(srv.url, 'rich', token);
     const b = client(srv.url, 'rich', token);
     await Promise.all([waitSynced(a), waitSynced(b)]);
-    const heading = new Y.XmlElement('heading');
-    heading.setAttribute('level', 1 as unknown as string);
-    heading.insert(0, [new Y.XmlText('Title')]);
-    a.doc.getXmlFragment('default').insert(0, [heading]);
+    a.doc.getXmlFragment('default').insert(0, [yHeading('intro', 'Title')]);
     await waitUntil(() => b.doc.getXmlFragment('default').length === 1, [[b.doc, 'update']], 'fragment sync');
     expect(b.doc.getXmlFragment('default').toString()).toBe(a.doc.getXmlFragment('default').toString());
   });
@@ -66,10 +66,10 @@ describe('S2 persistence', () => {
     const token = await guestToken(first.url);
     const writer = connectClient(first.url, 'persist', token);
     await waitSynced(writer);
-    writer.doc.getText('t').insert(0, 'survives a restart');
+    bodyText(writer.doc).insert(0, 'survives a restart');
     // Wait until another peer received it: by the durability rule it is then on disk.
     const witness = connectClient(first.url, 'persist', token);
-    await waitForText(witness.doc, 't', (t) => t === 'survives a restart', 'witness receives edit');
+    await waitForDocumentText(witness.doc, (t) => t === 'survives a restart', 'witness receives edit');
     writer.destroy();
     witness.destroy();
     await first.close();
@@ -77,7 +77,7 @@ describe('S2 persistence', () => {
     const second = await server(dataDir);
     const reader = client(second.url, 'persist', await guestToken(second.url));
     await waitSynced(reader);
-    expect(reader.doc.getText('t').toString()).toBe('survives a restart');
+    expect(documentText(reader.doc)).toBe('survives a restart');
   });
 
   it('compaction folds the log into a checkpoint without changing the document', async () => {
@@ -86,10 +86,12 @@ describe('S2 persistence', () => {
     const token = await guestToken(first.url);
     const writer = connectClient(first.url, 'compact', token);
     await waitSynced(writer);
-    for (let i = 0; i < 1200; i++) writer.doc.getText('t').insert(i, String(i % 10));
-    const expected = writer.doc.getText('t').toString();
+    const body = bodyText(writer.doc);
+    for (let i = 0; i < 1200; i++) body.insert(i, String(i % 10));
+    const expected = documentText(writer.doc);
+    expect(expected).toHaveLength(1200);
     const witness = connectClient(first.url, 'compact', token);
-    await waitForText(witness.doc, 't', (t) => t === expected, 'all edits reach witness');
+    await waitForDocumentText(witness.doc, (t) => t === expected, 'all edits reach witness');
     writer.destroy();
     witness.destroy();
     await first.close();
@@ -100,7 +102,7 @@ describe('S2 persistence', () => {
     expect(stored.checkpoint).not.toBeNull();
     const reader = client(second.url, 'compact', token);
     await waitSynced(reader);
-    expect(reader.doc.getText('t').toString()).toBe(expected);
+    expect(documentText(reader.doc)).toBe(expected);
   });
 });
 
@@ -115,14 +117,14 @@ describe('S3 durability acknowledgements (opt-in)', () => {
       const message = decodeTandemBody(decoder);
       if (message.ok && message.value.kind === 'flushed') acks.push(message.value.nonce);
     };
-    c.doc.getText('t').insert(0, 'acknowledged');
+    bodyText(c.doc).insert(0, 'acknowledged');
     c.provider.ws?.send(encodeTandemMessage({ kind: 'flushRequest', nonce: 7 }));
     // The provider's own onmessage handler runs before this listener, so `acks` is current here.
     await waitUntil(() => acks.includes(7), [[c.provider.ws as unknown as Subscribable, 'message']], 'flushed 7');
     const stored = await srv.store.load('acks');
     const restored = new Y.Doc();
     applyStoredDocument(restored, stored);
-    expect(restored.getText('t').toString()).toBe('acknowledged');
+    expect(documentText(restored)).toBe('acknowledged');
   });
 
   it('never sends Tandem messages to a stock client that did not opt in', async () => {
@@ -138,8 +140,8 @@ describe('S3 durability acknowledgements (opt-in)', () => {
     // A second peer's edit is a message the stock client must receive after the (unanswered) request.
     const other = client(srv.url, 'stock', token);
     await waitSynced(other);
-    other.doc.getText('t').insert(0, 'x');
-    await waitForText(stock.doc, 't', (t) => t === 'x', 'edit after flush request');
+    bodyText(other.doc).insert(0, 'x');
+    await waitForDocumentText(stock.doc, (t) => t === 'x', 'edit after flush request');
     expect([...seenTypes].filter((type) => type === MessageType.tandem)).toEqual([]);
   });
 });
@@ -151,13 +153,14 @@ describe('S4 roles', () => {
     const viewerToken = await srv.tokens.mint({ sub: 'viewer-1', name: 'Vic', role: Role.viewer, doc: 'roles' }, 600);
     const viewer = client(srv.url, 'roles', viewerToken);
     await Promise.all([waitSynced(editor), waitSynced(viewer)]);
-    viewer.doc.getText('t').insert(0, 'viewer edit ');
-    editor.doc.getText('t').insert(0, 'editor edit');
-    await waitForText(viewer.doc, 't', (t) => t.includes('editor edit'), 'viewer receives');
+    // Each creates its own paragraph (neither has one yet); the viewer's never reaches anybody.
+    bodyText(viewer.doc).insert(0, 'viewer edit ');
+    bodyText(editor.doc).insert(0, 'editor edit');
+    await waitForDocumentText(viewer.doc, (t) => t.includes('editor edit'), 'viewer receives');
     // The editor's update was broadcast after the viewer's was dropped, so the editor never sees it.
     const late = client(srv.url, 'roles', await guestToken(srv.url));
     await waitSynced(late);
-    expect(late.doc.getText('t').toString()).toBe('editor edit');
+    expect(documentText(late.doc)).toBe('editor edit');
     expect(srv.metrics.value('tandem_updates_refused_total', { reason: 'read_only' })).toBeGreaterThan(0);
   });
 });
@@ -170,11 +173,11 @@ describe('S5 graceful shutdown', () => {
     const c = connectClient(srv.url, 'shutdown', token);
     await waitSynced(c);
     const closed = nextEvent<[CloseEvent | null]>(c.provider, 'connection-close');
-    c.doc.getText('t').insert(0, 'kept');
+    bodyText(c.doc).insert(0, 'kept');
     // Shut down the moment the server has applied the edit: before its flush turn, so close() must flush.
     const serverDoc = srv.rooms.get('shutdown')?.doc;
     if (!serverDoc) throw new Error('room not loaded');
-    await waitUntil(() => serverDoc.getText('t').toString() === 'kept', [[serverDoc, 'update']], 'server applied');
+    await waitUntil(() => documentText(serverDoc) === 'kept', [[serverDoc, 'update']], 'server applied');
     await srv.close();
     const [event] = await closed;
     expect(event?.code).toBe(4503);
@@ -182,7 +185,7 @@ describe('S5 graceful shutdown', () => {
     const again = await server(dataDir);
     const reader = client(again.url, 'shutdown', token);
     await waitSynced(reader);
-    expect(reader.doc.getText('t').toString()).toBe('kept');
+    expect(documentText(reader.doc)).toBe('kept');
   });
 });
 
@@ -195,13 +198,13 @@ describe('S8 changes Yjs makes by itself are durable too', () => {
     await waitSynced(reader);
     const room = srv.rooms.get('housekeeping');
     if (!room) throw new Error('room not loaded');
-    room.doc.transact(() => room.doc.getText('t').insert(0, 'made by Yjs itself'), null);
-    await waitForText(reader.doc, 't', (t) => t === 'made by Yjs itself', 'reader receives it');
+    room.doc.transact(() => bodyText(room.doc).insert(0, 'made by Yjs itself'), null);
+    await waitForDocumentText(reader.doc, (t) => t === 'made by Yjs itself', 'reader receives it');
     await room.whenDurable();
     const stored = await srv.store.load('housekeeping');
     const rebuilt = new Y.Doc();
     applyStoredDocument(rebuilt, stored);
-    expect(rebuilt.getText('t').toString()).toBe('made by Yjs itself');
+    expect(documentText(rebuilt)).toBe('made by Yjs itself');
   });
 });
 
