@@ -85,6 +85,8 @@ class UpdatePlan {
   /** Per client, the clock after the update's last struct. */
   private readonly endClock = new Map<number, number>();
   private readonly placements = new Map<Y.Item, Placement>();
+  /** Structs of the update whose clocks the document already has. */
+  private readonly known: Y.Item[] = [];
 
   constructor(
     private readonly doc: Y.Doc,
@@ -108,7 +110,11 @@ class UpdatePlan {
       }
       const end = clock + struct.length;
       this.endClock.set(client, end);
-      if (end <= known) continue;
+      if (end <= known) {
+        // Already integrated, yet Yjs resolves its references before it sees the overlap: they must exist too.
+        if (struct instanceof Y.Item) this.known.push(struct);
+        continue;
+      }
       // A skip is a hole in the clocks: what follows it could only wait, pending.
       if (struct instanceof Y.Skip) refuse({ kind: 'incomplete', detail: `clocks of client ${client} are missing` });
       let run = this.fresh.get(client);
@@ -147,7 +153,7 @@ class UpdatePlan {
   }
 
   private checkReferences(): void {
-    for (const item of this.freshItems()) {
+    for (const item of [...this.freshItems(), ...this.known]) {
       for (const reference of references(item)) {
         if (reference.client === item.id.client) {
           // A client's own structs are integrated in clock order, so it can only point backwards.

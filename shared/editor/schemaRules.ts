@@ -68,7 +68,7 @@ export function rulesOf(schema: Schema): SchemaRules {
       if (!type || !Object.hasOwn(type.spec.attrs ?? {}, key)) return `unknown attribute ${key} on ${node}`;
       // Quoted in every presence state and lock request: held to the same short id presence admits.
       if (key === 'sectionId') return isSectionIdString(value) ? null : 'malformed sectionId';
-      return valueProblem(value);
+      return typeProblem(value, type.spec.attrs?.[key]?.default, `${node}.${key}`) ?? valueProblem(value);
     },
     markValueProblem(formatKey, value) {
       const mark = schema.marks[markName(formatKey)];
@@ -76,7 +76,12 @@ export function rulesOf(schema: Schema): SchemaRules {
       // A null value ends the mark's run; an object carries its attributes.
       if (value === null) return null;
       if (typeof value !== 'object' || Array.isArray(value)) return `malformed ${mark.name} mark`;
-      for (const key of Object.keys(value)) if (!Object.hasOwn(mark.spec.attrs ?? {}, key)) return `unknown attribute ${key} on mark ${mark.name}`;
+      for (const [key, attribute] of Object.entries(value)) {
+        const spec = mark.spec.attrs ?? {};
+        if (!Object.hasOwn(spec, key)) return `unknown attribute ${key} on mark ${mark.name}`;
+        const problem = typeProblem(attribute, spec[key]?.default, `${mark.name}.${key}`);
+        if (problem) return problem;
+      }
       return valueProblem(value);
     },
   };
@@ -86,6 +91,17 @@ export function rulesOf(schema: Schema): SchemaRules {
 function markName(formatKey: string): string {
   const dashes = formatKey.indexOf('--');
   return dashes === -1 ? formatKey : formatKey.slice(0, dashes);
+}
+
+/**
+ * Editors render attribute values as the schema declares them (Link calls `href.replace`, a task item reads
+ * `checked` as a boolean, y-tiptap never writes a null back, so a null where the default is not diverges
+ * once edited): a value has its default's type; an attribute without a default (or a null one) is a string
+ * or null. Found by the structure fuzzer.
+ */
+function typeProblem(value: unknown, fallback: unknown, name: string): string | null {
+  if (fallback === undefined || fallback === null) return value === null || typeof value === 'string' ? null : `${name} must be a string`;
+  return typeof value === typeof fallback ? null : `${name} must be a ${typeof fallback}`;
 }
 
 const utf8 = new TextEncoder();

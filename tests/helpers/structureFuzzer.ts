@@ -209,15 +209,6 @@ export interface KnownFinding {
  */
 export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   {
-    id: 'link-href-not-a-string',
-    matches: /uri\.replace is not a function/,
-    summary:
-      'schemaRules.markValueProblem checks a mark value only for known keys, JSON-ness and size, so a link mark ' +
-      'with a non-string href ({ href: 42 }) is accepted and stored. Tiptap\'s Link renderHTML calls ' +
-      'isAllowedUri(href) → href.replace(...) and throws: every connected editor fails to render the update ' +
-      '("Caught error while handling a Yjs update") and a fresh load of the document throws while building the view.',
-  },
-  {
     id: 'honest-edit-too-deep',
     matches: /server refused an update of honest-\d+: \{"kind":"schema","detail":"nesting too deep"\}/,
     summary:
@@ -225,27 +216,6 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
       'blockquotes: accepted). An honest edit there that adds one level, e.g. Shift-Enter (a hardBreak element ' +
       'inside that paragraph: depth 41) or wrapping in a list, is refused as schema and the honest user is closed ' +
       'with 4400, final for the stock client (it stops reconnecting). Text at depth 41 is fine; inline elements count.',
-  },
-  {
-    id: 'stale-struct-left-pending',
-    matches: /an accepted update left pending structs.*\(a struct of already-known clocks \d+:\d+ points at missing \d+:\d+\)/,
-    summary:
-      'updateCheck skips every struct whose clocks the document already has (UpdatePlan.index: end <= known), so ' +
-      'its origin, right origin and parent are never checked. Yjs integrateStructs calls getMissing before it ' +
-      'looks at the offset, so such a struct that names an id nobody wrote goes pending (with the rest of its ' +
-      'client\'s structs in the update). The room logs "an accepted update left pending structs" and drops them. ' +
-      'A peer that lags behind an honest writer (or a hostile one, under anyone\'s clientID: no new struct means ' +
-      'no writer to check) can trigger it at will.',
-  },
-  {
-    id: 'null-attribute-divergence',
-    matches: /ProseMirror JSON differs from a fresh render .*\(an attribute is null here, its default in a fresh render\)/,
-    summary:
-      'The server accepts null for node attributes whose schema default is not null (taskItem.checked, ' +
-      'heading.level, orderedList.start). y-tiptap renders the null into ProseMirror, but never writes null ' +
-      'attributes back: when that editor later rewrites the node (its user edits it), the Yjs attribute is ' +
-      'removed, every other editor and a reload show the default (checked: false), and the editor that made ' +
-      'the edit keeps showing null until it reloads.',
   },
 ];
 

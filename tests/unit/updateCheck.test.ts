@@ -142,6 +142,21 @@ describe('shapes the editor cannot show are refused', () => {
       f.insert(0, [paragraph]);
       text.insert(0, 'x', { link: { href: 'h'.repeat(10_000) } });
     }],
+    ['a link whose address is not a string (Link renders it with href.replace)', (f) => {
+      const paragraph = new Y.XmlElement('paragraph');
+      const text = new Y.XmlText();
+      paragraph.insert(0, [text]);
+      f.insert(0, [paragraph]);
+      text.insert(0, 'x', { link: { href: 42 } });
+    }],
+    ['a null where the schema default is not (task item checked)', (f) => {
+      const list = new Y.XmlElement('taskList');
+      const item = new Y.XmlElement('taskItem');
+      item.setAttribute('checked', null as unknown as string);
+      item.insert(0, [yParagraph('todo')]);
+      list.insert(0, [item]);
+      f.insert(0, [list]);
+    }],
     ['a map nested in an element', (f) => {
       const paragraph = new Y.XmlElement('paragraph');
       paragraph.insert(0, [new Y.XmlElement('paragraph')]);
