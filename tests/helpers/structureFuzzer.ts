@@ -209,6 +209,15 @@ export interface KnownFinding {
  */
 export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   {
+    id: 'heading-without-section-id',
+    matches: /ProseMirror JSON differs from a fresh render at char \d+: …\{"type":"heading","attrs":\{"sectionId":/,
+    summary:
+      'A hostile client may insert a heading with no sectionId attribute (seed 4, step 100). Every editor then ' +
+      'stamps its own id locally and their renders disagree with a fresh render of the converged Yjs state. Honest ' +
+      'editors always stamp a heading when they create it. Fix: the server gives such a heading a deterministic ' +
+      'id as part of the peer\'s change (as sectionIdRepair does for duplicates), or refuses it.',
+  },
+  {
     id: 'honest-edit-too-deep',
     matches: /server refused an update of honest-\d+: \{"kind":"schema","detail":"nesting too deep"\}/,
     summary:
