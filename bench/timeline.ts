@@ -11,7 +11,7 @@
  *   node --import tsx bench/timeline.ts            (TIMELINE_BENCH_QUICK=1 for a smaller smoke run)
  *
  * Trace: `automerge-paper` from josephg/editing-traces (Martin Kleppmann and Alastair R. Beresford,
- * CC BY 4.0; see ../shared/traces/README.md). Prints numbers; no thresholds.
+ * CC BY 4.0; see tests/fixtures/traces/README.md). Prints numbers; no thresholds.
  */
 import fs from 'node:fs';
 import path from 'node:path';

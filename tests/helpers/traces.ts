@@ -1,5 +1,5 @@
 /**
- * Real editing traces from ../shared/traces (josephg/editing-traces, CC BY 4.0; see that folder's README
+ * Real editing traces from tests/fixtures/traces (josephg/editing-traces, CC BY 4.0; see that folder's README
  * for attribution). Sequential traces are replayed into the text of one paragraph of the editor fragment
  * (a Y.XmlText, see `bodyText`), one Yjs transaction per trace txn; concurrent traces are converted into
  * each agent's own sequence of Yjs updates on one shared paragraph.
@@ -16,7 +16,7 @@ interface SequentialTrace {
   txns: Array<{ patches: Array<[number, number, string]> }>;
 }
 
-export const TRACES_DIR = path.resolve(REPO_ROOT, '../shared/traces');
+export const TRACES_DIR = path.resolve(REPO_ROOT, 'tests/fixtures/traces');
 
 export function loadSequentialTrace(name: string): SequentialTrace {
   const file = path.join(TRACES_DIR, 'sequential', `${name}.json.gz`);
