@@ -1,5 +1,5 @@
 /** What a person reads when the server refuses a document for good, with what to do next. */
-import { CloseCode } from '../../shared/protocol/closeCodes.js';
+import { CloseCode, QUOTA_EXCEEDED_REASON, REFUSED_UPDATE_REASON_PREFIX } from '../../shared/protocol/closeCodes.js';
 import { assertNever } from '../../shared/protocol/messages.js';
 
 /**
@@ -10,15 +10,6 @@ import { assertNever } from '../../shared/protocol/messages.js';
  *   - sessionRefused: anything else (bad link, no access, sign-in failing): nothing of ours was refused.
  */
 export type StopCause = 'changeRefused' | 'quotaExceeded' | 'sessionRefused';
-
-/**
- * Close reasons the server sends for a refused change (server/room/updateRefusals.ts and the storage quota).
- * They are matched by text because the close code alone cannot tell "your change broke the schema" (4400)
- * from "this link is not valid" (4400). They belong beside the close codes in shared/protocol/closeCodes.ts;
- * until they move there, keep these in step with the server.
- */
-export const REFUSED_UPDATE_REASON_PREFIX = 'update refused';
-export const QUOTA_EXCEEDED_REASON = 'document storage quota exceeded';
 
 export function stopCause(code: number, reason: string): StopCause {
   if (reason === QUOTA_EXCEEDED_REASON) return 'quotaExceeded';

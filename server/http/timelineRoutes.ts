@@ -26,7 +26,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { RoomRegistry } from '../room/registry.js';
 import type { Room } from '../room/room.js';
-import { QUOTA_EXCEEDED_REASON } from '../room/documentQuota.js';
+import { QUOTA_EXCEEDED_REASON } from '../../shared/protocol/closeCodes.js';
 import { EventKind, type DocumentStore, type EventRow, type SnapshotInfo } from '../storage/types.js';
 import { sendJson } from './staticFiles.js';
 

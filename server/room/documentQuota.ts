@@ -16,8 +16,8 @@
  */
 import * as Y from 'yjs';
 import { MAX_DOCUMENT_BYTES } from '../../shared/limits.js';
-import { CloseCode } from '../../shared/protocol/closeCodes.js';
-import { encodeTandemMessage } from '../../shared/protocol/messages.js';
+import { CloseCode, QUOTA_EXCEEDED_REASON } from '../../shared/protocol/closeCodes.js';
+import { closeRefused } from './updateRefusals.js';
 import { clockOf, decodeStructs, existingStruct } from '../integrity/yjsInternals.js';
 import { errorFields, type Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -31,8 +31,6 @@ export const DEFAULT_DOCUMENT_QUOTA_BYTES = 4 * MAX_DOCUMENT_BYTES;
 /** Smallest quota the setting accepts: below 1 MiB a document holds a few pages and one snapshot of them. */
 export const MIN_DOCUMENT_QUOTA_BYTES = 1024 * 1024;
 
-/** The close reason (and notice) a peer gets when its update would take the document past its quota. */
-export const QUOTA_EXCEEDED_REASON = 'document storage quota exceeded';
 
 export interface DocumentQuotaDeps {
   docName: string;
@@ -132,8 +130,7 @@ export class DocumentQuota {
       usedBytes: this.totalBytes,
       quotaBytes: this.deps.quotaBytes,
     });
-    if (peer.optedIn) peer.send(encodeTandemMessage({ kind: 'notice', notice: { type: 'updateRefused', reason: QUOTA_EXCEEDED_REASON } }));
-    peer.close(CloseCode.tooLarge, QUOTA_EXCEEDED_REASON);
+    closeRefused(peer, CloseCode.tooLarge, QUOTA_EXCEEDED_REASON);
     return true;
   }
 

@@ -35,7 +35,7 @@ import { checkUpdate, type UpdateRefusal } from '../integrity/updateCheck.js';
 import { dropPending } from '../integrity/yjsInternals.js';
 import { findViolations, repairViolations } from '../integrity/documentCheck.js';
 import { ClientBindings, SERVER_USER_ID } from './clientBindings.js';
-import { refusalReason, respondToRefusal } from './updateRefusals.js';
+import { closeRefused, refusalReason, respondToRefusal } from './updateRefusals.js';
 import { DEFAULT_DOCUMENT_QUOTA_BYTES, DocumentQuota } from './documentQuota.js';
 import { uint32 } from 'lib0/random';
 
@@ -418,8 +418,7 @@ export class Room {
       peer.send(encodeSyncStep1(this.doc));
       return;
     }
-    if (peer.optedIn) peer.send(encodeTandemMessage({ kind: 'notice', notice: { type: 'updateRefused', reason: response.reason } }));
-    peer.close(response.code, response.reason);
+    closeRefused(peer, response.code, response.reason);
   }
 
   /**

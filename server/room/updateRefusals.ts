@@ -6,8 +6,10 @@
  * other refusal closes the connection with a final code and a reason the person sees; their own replica
  * keeps the edit (IndexedDB), so nothing is lost silently.
  */
-import { CloseCode, type TandemCloseCode } from '../../shared/protocol/closeCodes.js';
+import { CloseCode, refusedUpdateReason, type TandemCloseCode } from '../../shared/protocol/closeCodes.js';
+import { encodeTandemMessage } from '../../shared/protocol/messages.js';
 import type { UpdateRefusal } from '../integrity/updateCheck.js';
+import type { RoomPeer } from './peer.js';
 
 /** Resyncs offered to one connection for updates that could not be integrated, before it is closed.
  *  One resync completes any honest gap (the reply carries the client's whole missing state); three leave
@@ -24,16 +26,22 @@ export function respondToRefusal(refusal: UpdateRefusal, resyncsSoFar: number): 
     case 'incomplete':
       return resyncsSoFar < MAX_RESYNCS_WITHOUT_PROGRESS
         ? { kind: 'resync' }
-        : { kind: 'close', code: CloseCode.badRequest, reason: 'update refused: it depends on changes nobody sent' };
+        : { kind: 'close', code: CloseCode.badRequest, reason: refusedUpdateReason('it depends on changes nobody sent') };
     case 'foreignClient':
-      return { kind: 'close', code: CloseCode.forbidden, reason: "update refused: written under another user's client id" };
+      return { kind: 'close', code: CloseCode.forbidden, reason: refusedUpdateReason("written under another user's client id") };
     case 'schema':
-      return { kind: 'close', code: CloseCode.badRequest, reason: truncate(`update refused: ${refusal.detail}`) };
+      return { kind: 'close', code: CloseCode.badRequest, reason: truncate(refusedUpdateReason(refusal.detail)) };
     case 'malformed':
-      return { kind: 'close', code: CloseCode.badRequest, reason: 'update refused: malformed update' };
+      return { kind: 'close', code: CloseCode.badRequest, reason: refusedUpdateReason('malformed update') };
     default:
       return refusal satisfies never;
   }
+}
+
+/** Tells the sender why (a notice first, for clients that opted in) and closes it with a final code. */
+export function closeRefused(peer: Pick<RoomPeer, 'optedIn' | 'send' | 'close'>, code: TandemCloseCode, reason: string): void {
+  if (peer.optedIn) peer.send(encodeTandemMessage({ kind: 'notice', notice: { type: 'updateRefused', reason } }));
+  peer.close(code, reason);
 }
 
 /** The metric label of a refusal. */

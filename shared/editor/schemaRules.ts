@@ -45,13 +45,16 @@ export function documentRules(): SchemaRules {
 }
 
 export function rulesOf(schema: Schema): SchemaRules {
+  // Computed once per schema: the checks ask for them on every struct of every update.
   const children = new Map<string, Set<string>>();
-  for (const [name, type] of Object.entries(schema.nodes)) children.set(name, reachableTypes(type.contentMatch));
-  const elementsOf = (parent: string): Set<string> => {
-    const names = new Set(children.get(parent) ?? []);
-    names.delete(TEXT_NODE);
-    return names;
-  };
+  const elements = new Map<string, ReadonlySet<string>>();
+  for (const [name, type] of Object.entries(schema.nodes)) {
+    const reachable = reachableTypes(type.contentMatch);
+    children.set(name, reachable);
+    elements.set(name, new Set([...reachable].filter((child) => child !== TEXT_NODE)));
+  }
+  const none: ReadonlySet<string> = new Set();
+  const elementsOf = (parent: string): ReadonlySet<string> => elements.get(parent) ?? none;
   const topLevel = elementsOf(schema.topNodeType.name);
   return {
     topLevel,

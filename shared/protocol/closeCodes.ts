@@ -33,6 +33,19 @@ export const closeReasonText: Record<TandemCloseCode, string> = {
   4529: 'rate limited',
 };
 
+/**
+ * Close reasons that mean "your own change was refused" (it is still in the sender's replica, so the client
+ * offers to copy and discard it). Matched by text because a code alone cannot tell a refused change (4400)
+ * from a bad link (4400). Every refusal reason starts with the prefix; the quota's is its own.
+ */
+export const REFUSED_UPDATE_REASON_PREFIX = 'update refused';
+export const QUOTA_EXCEEDED_REASON = 'document storage quota exceeded';
+
+/** The close reason of a refused update: `update refused: <detail>`. */
+export function refusedUpdateReason(detail: string): string {
+  return `${REFUSED_UPDATE_REASON_PREFIX}: ${detail}`;
+}
+
 /** What a client does after a close: the reaction is a pure function of the code. */
 export type CloseReaction = 'reauthenticate' | 'stop' | 'retry';
 
