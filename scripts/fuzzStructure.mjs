@@ -8,7 +8,7 @@
  *   FUZZ_MINUTES=60 node scripts/fuzzStructure.mjs           # stop starting new seeds after an hour
  *
  * Exit code 1 if any seed failed; each failure prints its report and replay command. A seed that meets a
- * known finding (KNOWN_FINDINGS in the helper: found, reported, not fixed yet) prints one line with its
+ * known finding (KNOWN_FINDINGS in the helper: found, reported, not fixed yet; none open today) prints one line with its
  * replay command and does not fail the pass; FUZZ_STRICT=1 makes those failures too.
  */
 import { fork } from 'node:child_process';

@@ -13,6 +13,7 @@ import * as Y from 'yjs';
 import { SECTION_ID_ATTRIBUTE } from '../sections/blockSummaries.js';
 import { headingsBySectionId, SECTION_ID_REPAIR_ORIGIN } from '../sections/sectionIdRepair.js';
 import { CrossBlockEnter } from './crossBlockEnter.js';
+import { NestingDepthLimit } from './nestingDepthLimit.js';
 import { StaleSelectionRecovery } from './staleSelectionRecovery.js';
 
 /** The Y.XmlFragment every replica binds the editor to. */
@@ -111,5 +112,6 @@ export function documentExtensions(): AnyExtension[] {
     SectionIdUndoRepair,
     StaleSelectionRecovery,
     CrossBlockEnter,
+    NestingDepthLimit,
   ];
 }

@@ -19,19 +19,35 @@ import { SECTION_ID_ATTRIBUTE } from './blockSummaries.js';
 /** Transaction origin of sectionId repairs: not a user's change, so no undo manager tracks it. */
 export const SECTION_ID_REPAIR_ORIGIN = 'tandem:section-id-repair';
 
-/** Every heading with a string `sectionId`, grouped by it, in document order (nested blocks included). */
-export function headingsBySectionId(fragment: Y.XmlFragment): Map<string, Y.XmlElement[]> {
-  const byId = new Map<string, Y.XmlElement[]>();
+interface HeadingScan {
+  /** Headings with a string `sectionId`, grouped by it, in document order. */
+  byId: Map<string, Y.XmlElement[]>;
+  /** Headings with no string `sectionId` at all: honest editors stamp every heading they create, so only
+   *  a hostile or broken client makes one, and every editor would then stamp its own id locally. */
+  unstamped: Y.XmlElement[];
+}
+
+/** One walk over every heading, nested blocks included. */
+function scanHeadings(fragment: Y.XmlFragment): HeadingScan {
+  const scan: HeadingScan = { byId: new Map(), unstamped: [] };
   const visit = (parent: Y.XmlFragment | Y.XmlElement): void => {
     for (const child of parent.toArray()) {
       if (!(child instanceof Y.XmlElement)) continue;
-      const id = child.nodeName === 'heading' ? child.getAttribute(SECTION_ID_ATTRIBUTE) : undefined;
-      if (typeof id === 'string') byId.set(id, [...(byId.get(id) ?? []), child]);
+      if (child.nodeName === 'heading') {
+        const id = child.getAttribute(SECTION_ID_ATTRIBUTE);
+        if (typeof id === 'string') scan.byId.set(id, [...(scan.byId.get(id) ?? []), child]);
+        else scan.unstamped.push(child);
+      }
       visit(child);
     }
   };
   visit(fragment);
-  return byId;
+  return scan;
+}
+
+/** Every heading with a string `sectionId`, grouped by it, in document order (nested blocks included). */
+export function headingsBySectionId(fragment: Y.XmlFragment): Map<string, Y.XmlElement[]> {
+  return scanHeadings(fragment).byId;
 }
 
 /**
@@ -58,7 +74,7 @@ export type KeepPreference = (heading: Y.XmlElement) => boolean;
 const isTopLevel = (heading: Y.XmlElement): boolean => heading.parent instanceof Y.XmlFragment;
 
 /**
- * The renames that make every sectionId unique again. Per shared id the keeper is, in this order: the
+ * The renames that make every sectionId unique again (and give a heading without one its derived id). Per shared id the keeper is, in this order: the
  * heading whose own derived id it is (an earlier repair gave it that id and someone copied it since; it
  * could not be renamed anyway); a heading the owner prefers; a top-level heading (only those start
  * sections, so a lock or a presence marker stays on the section people see); the lowest item id. Every
@@ -66,7 +82,13 @@ const isTopLevel = (heading: Y.XmlElement): boolean => heading.parent instanceof
  */
 export function planSectionIdRepairs(fragment: Y.XmlFragment, prefer: KeepPreference = () => false): Array<{ element: Y.XmlElement; id: string }> {
   const renames: Array<{ element: Y.XmlElement; id: string }> = [];
-  for (const [id, headings] of headingsBySectionId(fragment)) {
+  const { byId, unstamped } = scanHeadings(fragment);
+  // A heading without an id gets its derived one, the same on every observer (structure fuzzer seed 4).
+  for (const heading of unstamped) {
+    const derived = derivedSectionId(heading);
+    if (derived !== null) renames.push({ element: heading, id: derived });
+  }
+  for (const [id, headings] of byId) {
     if (headings.length < 2) continue;
     const ordered = [...headings].sort(compareItems);
     const keeper =

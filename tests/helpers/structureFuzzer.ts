@@ -169,8 +169,7 @@ export function fuzzRangeFromEnv(defaults: { seeds: number; steps: number; start
 }
 
 export function fuzzReplayCommand(seed: number, steps: number, strict = process.env.FUZZ_STRICT === '1'): string {
-  const avoid = process.env.FUZZ_AVOID_KNOWN === '1' ? 'FUZZ_AVOID_KNOWN=1 ' : '';
-  return `${strict ? 'FUZZ_STRICT=1 ' : ''}${avoid}FUZZ_SEED=${seed} FUZZ_SEEDS=1 FUZZ_STEPS=${steps} npx vitest run --project integration tests/integration/structureFuzz.test.ts`;
+  return `${strict ? 'FUZZ_STRICT=1 ' : ''}FUZZ_SEED=${seed} FUZZ_SEEDS=1 FUZZ_STEPS=${steps} npx vitest run --project integration tests/integration/structureFuzz.test.ts`;
 }
 
 /** One line for a seed that met a known finding: which, where, and how to replay it as a failure. */
@@ -208,24 +207,11 @@ export interface KnownFinding {
  * the seed in its summary must then pass with FUZZ_STRICT=1).
  */
 export const KNOWN_FINDINGS: readonly KnownFinding[] = [
-  {
-    id: 'heading-without-section-id',
-    matches: /ProseMirror JSON differs from a fresh render at char \d+: …\{"type":"heading","attrs":\{"sectionId":/,
-    summary:
-      'A hostile client may insert a heading with no sectionId attribute (seed 4, step 100). Every editor then ' +
-      'stamps its own id locally and their renders disagree with a fresh render of the converged Yjs state. Honest ' +
-      'editors always stamp a heading when they create it. Fix: the server gives such a heading a deterministic ' +
-      'id as part of the peer\'s change (as sectionIdRepair does for duplicates), or refuses it.',
-  },
-  {
-    id: 'honest-edit-too-deep',
-    matches: /server refused an update of honest-\d+: \{"kind":"schema","detail":"nesting too deep"\}/,
-    summary:
-      'A hostile client may build a document up to MAX_NESTING_DEPTH (e.g. a paragraph at depth 40 inside 39 ' +
-      'blockquotes: accepted). An honest edit there that adds one level, e.g. Shift-Enter (a hardBreak element ' +
-      'inside that paragraph: depth 41) or wrapping in a list, is refused as schema and the honest user is closed ' +
-      'with 4400, final for the stock client (it stops reconnecting). Text at depth 41 is fine; inline elements count.',
-  },
+  // Fixed, and kept as seeds the default pass replays:
+  // - heading-without-section-id (seed 4): the room stamps a heading without sectionId with its derived
+  //   id inside the peer's change (shared/sections/sectionIdRepair.ts).
+  // - honest-edit-too-deep: editors drop their own changes that would nest past MAX_NESTING_DEPTH
+  //   (shared/editor/nestingDepthLimit.ts), so the server never refuses an honest one.
 ];
 
 export function knownFinding(failure: string, strict = process.env.FUZZ_STRICT === '1'): KnownFinding | null {
@@ -309,19 +295,6 @@ function describeViolations(doc: Y.Doc): string | null {
 // ---------------------------------------------------------------------------------------------------
 // Random values
 
-/**
- * `FUZZ_AVOID_KNOWN=1`: do not generate the shapes of KNOWN_FINDINGS (wrong-typed link hrefs, null
- * attributes, stale structs, nesting to the very limit), so a long pass explores past them while they are
- * unfixed. Set for the duration of one run (runStructureFuzz); it changes the choices, so replays carry it.
- */
-const generation = { avoidKnown: false };
-
-/** `null` (and NaN, JSON null) for an attribute whose default is not null is a known finding's shape. */
-function attributeValue(prng: Prng, value: unknown): unknown {
-  if (!generation.avoidKnown || (value !== null && !Number.isNaN(value))) return value;
-  return prng.pick(['abc', 0, true]);
-}
-
 const rules = documentRules();
 
 const VALID_NAMES = ['paragraph', 'heading', 'blockquote', 'bulletList', 'orderedList', 'listItem', 'taskList', 'taskItem', 'codeBlock', 'hardBreak', 'horizontalRule'];
@@ -397,16 +370,16 @@ function garbageSectionId(prng: Prng): unknown {
 function randomAttribute(prng: Prng, node: string, view: CloneView | null): [string, unknown] {
   const declared = KNOWN_ATTRIBUTES[node] ?? [];
   const roll = prng.next();
-  if (roll < 0.08 || (declared.length === 0 && roll < 0.4)) return [prng.chance(0.5) ? prng.pick(UNKNOWN_KEYS) : prng.pick(ALL_ATTRIBUTE_KEYS), attributeValue(prng, oddValue(prng))];
+  if (roll < 0.08 || (declared.length === 0 && roll < 0.4)) return [prng.chance(0.5) ? prng.pick(UNKNOWN_KEYS) : prng.pick(ALL_ATTRIBUTE_KEYS), oddValue(prng)];
   const key = declared.length > 0 ? prng.pick(declared) : prng.pick(ALL_ATTRIBUTE_KEYS);
   if (key === 'sectionId' && prng.chance(0.12)) return [key, garbageSectionId(prng)];
-  return [key, prng.chance(0.7) ? normalAttribute(prng, node, key, view) : attributeValue(prng, oddValue(prng))];
+  return [key, prng.chance(0.7) ? normalAttribute(prng, node, key, view) : oddValue(prng)];
 }
 
 /** Formats as y-tiptap writes marks (name → attrs object; `null` ends a run): the server takes these. */
 function validMark(prng: Prng): [string, unknown] {
-  // Attribute values of the wrong type are JSON of the right size: the server takes them (see KNOWN_FINDINGS).
-  if (prng.chance(0.03) && !generation.avoidKnown) return ['link', { href: prng.pick<unknown>([42, null, { url: 'x' }, ['a']]), target: { odd: true } }];
+  // Attribute values of the wrong type, JSON of the right size: the server refuses them (link href must be a string).
+  if (prng.chance(0.03)) return ['link', { href: prng.pick<unknown>([42, null, { url: 'x' }, ['a']]), target: { odd: true } }];
   return prng.pick<[string, unknown]>([
     ['bold', {}],
     ['italic', {}],
@@ -549,7 +522,7 @@ function fillElement(prng: Prng, element: Y.XmlElement, depth: number, view: Clo
   const name = element.nodeName;
   for (const key of KNOWN_ATTRIBUTES[name] ?? []) {
     if (key === 'sectionId' && prng.chance(0.05)) continue;
-    if (prng.chance(0.8)) element.setAttribute(key, (prng.chance(0.85) ? normalAttribute(prng, name, key, view) : attributeValue(prng, oddValue(prng))) as never);
+    if (prng.chance(0.8)) element.setAttribute(key, (prng.chance(0.85) ? normalAttribute(prng, name, key, view) : oddValue(prng)) as never);
   }
   if (prng.chance(0.08)) {
     const [key, value] = randomAttribute(prng, name, view);
@@ -671,7 +644,7 @@ function shapeOp(prng: Prng, doc: Y.Doc, view: CloneView): string {
       return `copy <${source.nodeName}> into ${target.name ?? 'fragment'}`;
     }
     case 'deepNest': {
-      const depth = prng.int(MAX_NESTING_DEPTH - 15, MAX_NESTING_DEPTH + 8) - (generation.avoidKnown ? 10 : 0);
+      const depth = prng.int(MAX_NESTING_DEPTH - 15, MAX_NESTING_DEPTH + 8);
       const lists = prng.chance(0.5);
       let outer: Y.XmlFragment | Y.XmlElement = view.fragment;
       for (let level = 1; level <= depth; level++) {
@@ -1044,7 +1017,7 @@ function rawUpdate(prng: Prng, shadow: Y.Doc, writer: WriterChoice, freshId: () 
     case 'attributeViaOrigin': {
       if (ids.attributes.length === 0) break;
       const target = prng.pick(ids.attributes);
-      const value = prng.chance(0.6) ? normalAttribute(prng, target.element, target.key, null) : attributeValue(prng, oddValue(prng));
+      const value = prng.chance(0.6) ? normalAttribute(prng, target.element, target.key, null) : oddValue(prng);
       return { label: `${label} ${target.element}.${target.key}`, update: encodeRawUpdate([{ client: w, clock: k, structs: [{ kind: 'item', origin: target.id, content: { kind: 'any', values: [value] } }] }]) };
     }
     case 'elementAtStart': {
@@ -1066,7 +1039,7 @@ function rawUpdate(prng: Prng, shadow: Y.Doc, writer: WriterChoice, freshId: () 
       // Clocks the document already has (re-sent, as a lagging peer would), pointing at an id nobody wrote;
       // sometimes followed by a new, valid struct of the same client.
       const candidates = [...shadow.store.clients.keys()].filter((client) => known(client) > 0);
-      if (candidates.length === 0 || generation.avoidKnown) break;
+      if (candidates.length === 0) break;
       const client = prng.pick(candidates);
       const end = known(client);
       const missing = Y.createID(freshId(), prng.int(0, 3));
@@ -1398,7 +1371,6 @@ export interface FuzzOptions {
 
 export async function runStructureFuzz(seed: number, steps: number, options: FuzzOptions = {}): Promise<FuzzResult> {
   const config = fuzzConfig(seed, steps);
-  generation.avoidKnown = process.env.FUZZ_AVOID_KNOWN === '1';
   const prng = createPrng(seed);
   const hostilePrng = prng.fork('hostile');
   const honestPrng = prng.fork('honest');

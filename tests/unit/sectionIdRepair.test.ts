@@ -124,4 +124,33 @@ describe('sectionId repair', () => {
       watch.destroy();
     }
   });
+
+  it('gives a heading without a sectionId (a hostile or broken client made it) its derived id, the same on every replica', () => {
+    const a = docWith(5);
+    const bare = new Y.XmlElement('heading');
+    bare.setAttribute('level', 2 as unknown as string);
+    fragmentOf(a).insert(0, [yHeading('s1', 'Kept'), bare]);
+    const b = docWith(9);
+    sync(b, a);
+    expect(repairDuplicateSectionIds(fragmentOf(a))).toBe(1);
+    expect(repairDuplicateSectionIds(fragmentOf(b))).toBe(1);
+    expect(bare.getAttribute('sectionId')).toBe(derivedSectionId(bare));
+    expect(fragmentOf(b).toString()).toBe(fragmentOf(a).toString());
+    expect(ids(a)).toEqual([derivedSectionId(bare), 's1'].sort());
+  });
+
+  it('re-stamps a heading whose sectionId was removed, and the watch notices the removal', () => {
+    const a = docWith(5);
+    fragmentOf(a).insert(0, [yHeading('s1', 'Title')]);
+    const watch = new SectionIdRepairWatch(fragmentOf(a));
+    try {
+      watch.repairIfNeeded();
+      const heading = fragmentOf(a).get(0) as Y.XmlElement;
+      heading.removeAttribute('sectionId');
+      expect(watch.repairIfNeeded()).toBe(1);
+      expect(heading.getAttribute('sectionId')).toBe(derivedSectionId(heading));
+    } finally {
+      watch.destroy();
+    }
+  });
 });
