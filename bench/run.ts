@@ -11,7 +11,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import * as Y from 'yjs';
-import { connectClient, guestToken, sharedBodyTexts, type TestClient, waitSynced } from '../tests/helpers/clients.js';
+import { connectClient, editorToken, sharedBodyTexts, type TestClient, waitSynced } from '../tests/helpers/clients.js';
 import { REPO_ROOT, spawnServer, tempDataDir } from '../tests/helpers/server.js';
 import { waitUntil } from '../tests/helpers/wait.js';
 import { cpuSeconds, rssMiB, summarize } from './stats.js';
@@ -45,7 +45,7 @@ type Row = [scenario: string, metric: string, tandem: string, baseline: string];
 
 async function launchTandem(dataDir = tempDataDir('bench')): Promise<Server> {
   const proc = await spawnServer({ dataDir });
-  const token = await guestToken(proc.url, 'Bench');
+  const token = await editorToken('Bench');
   const stop = async (): Promise<void> => {
     proc.child.kill('SIGTERM');
     await proc.exited;

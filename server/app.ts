@@ -6,6 +6,8 @@ import { CloseCode } from '../shared/protocol/closeCodes.js';
 import { HEARTBEAT_INTERVAL_MS, MAX_FRAME_BYTES_HARD } from '../shared/limits.js';
 import { resolveAuthSecret } from './auth/secret.js';
 import { createTokenService, type TokenService } from './auth/tokens.js';
+import { type Accounts, createAccounts, openAccountsDatabase } from './accounts/accountsApi.js';
+import { withEditTracking } from './accounts/editTracking.js';
 import type { ServerConfig } from './config.js';
 import { createRequestHandler } from './http/routes.js';
 import { createTimelineHandler } from './http/timelineRoutes.js';
@@ -24,6 +26,8 @@ export interface TandemServer {
   /** `http://host:port` */
   readonly url: string;
   readonly tokens: TokenService;
+  /** Accounts, documents and sharing (server/accounts/). */
+  readonly accounts: Accounts;
   readonly metrics: Metrics;
   readonly rooms: RoomRegistry;
   readonly store: DocumentStore;
@@ -36,25 +40,36 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export async function createTandemServer(
   config: ServerConfig,
-  options: { logger?: Logger; wrapStore?: (store: DocumentStore) => DocumentStore; history?: HistorySettings } = {},
+  options: {
+    logger?: Logger;
+    wrapStore?: (store: DocumentStore) => DocumentStore;
+    history?: HistorySettings;
+    /** Tests may set their own rate limits or OpenID sign-in. */
+    accounts?: Pick<Parameters<typeof createAccounts>[1], 'limits' | 'oidc'>;
+  } = {},
 ): Promise<TandemServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = new Metrics();
   // wrapStore lets tests inject storage faults around the real store.
   const opened = await openStore(config);
-  const store = withGroupCommit(options.wrapStore ? options.wrapStore(opened) : opened);
+  const accountsDb = await openAccountsDatabase(config);
+  let accounts: Accounts | null = null;
+  // Edits that reach disk tell the document list who edited last (accounts/editTracking.ts).
+  const store = withGroupCommit(withEditTracking(options.wrapStore ? options.wrapStore(opened) : opened, () => accounts?.directory ?? null, logger));
   const tokens = createTokenService(resolveAuthSecret(config.authSecret, config.dataDir));
   // Timeline settings (retention, snapshot cadence) come from the HISTORY_* variables; tests may pass their own.
   const history = options.history ?? config.history;
   // One storage quota per document (DOCUMENT_QUOTA_BYTES): rooms refuse growth past it, the timeline API frees space.
   const quotaBytes = config.documentQuotaBytes;
   const rooms = new RoomRegistry({ store, logger, metrics, history, quotaBytes });
-  const timeline = createTimelineHandler({ store, tokens, rooms, logger, metrics, quotaBytes });
+  accounts = createAccounts(accountsDb, { tokens, store, rooms, logger, metrics, signupModeFromEnv: config.signupMode, ...options.accounts });
+  const { access, live } = accounts;
+  const timeline = createTimelineHandler({ store, access, rooms, logger, metrics, quotaBytes });
   const connections = new Set<Connection>();
   let accepting = true;
 
   const httpServer = http.createServer(
-    createRequestHandler({ tokens, store, metrics, logger, staticDir: config.staticDir, isAccepting: () => accepting, timeline }),
+    createRequestHandler({ store, metrics, logger, staticDir: config.staticDir, isAccepting: () => accepting, timeline, accounts: accounts.handle }),
   );
   // Frames past the soft limit (MAX_FRAME_BYTES) are refused with 4413 by the connection; past this hard
   // cap, ws stops reading them at the socket (close 1009) so they are never buffered whole.
@@ -73,7 +88,7 @@ export async function createTandemServer(
       }
       // Frames that arrive while the token is being verified are buffered by ws until the listener is added.
       ws.pause();
-      admit(request, tokens)
+      admit(request, access)
         .then((admission) => {
           if (!admission.ok) {
             metrics.inc('tandem_connections_refused_total', 'Connections closed by the server', 1, { code: String(admission.code) });
@@ -88,12 +103,15 @@ export async function createTandemServer(
             onClose: (closed) => {
               connections.delete(closed);
               clearTimeout(expiry);
+              untrack();
               metrics.set('tandem_connections', 'Open WebSocket connections', connections.size);
             },
           });
-          // An expired token ends the session; the client mints a fresh one and reconnects.
+          // A host application's token ends the connection when it expires (the client mints a fresh one and
+          // reconnects). A session-bound connection lasts as long as its access, which is re-checked live.
           const msLeft = Math.min(Math.max(0, admission.expiresAt * 1000 - Date.now()), MAX_TIMER_MS);
-          const expiry = setTimeout(() => connection.close(CloseCode.unauthenticated, 'token expired'), msLeft);
+          const expiry = admission.identity.sessionId === undefined ? setTimeout(() => connection.close(CloseCode.unauthenticated, 'token expired'), msLeft) : undefined;
+          const untrack = live.track(connection, admission.docName);
           connections.add(connection);
           metrics.set('tandem_connections', 'Open WebSocket connections', connections.size);
           connection.attach(rooms.join(admission.docName, connection));
@@ -133,6 +151,7 @@ export async function createTandemServer(
     httpServer.closeAllConnections();
     await stopped;
     await store.close();
+    await accounts?.close();
     logger.info('stopped');
   }
 
@@ -141,6 +160,7 @@ export async function createTandemServer(
     port,
     url,
     tokens,
+    accounts,
     metrics,
     rooms,
     store,

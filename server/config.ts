@@ -1,5 +1,6 @@
 /** Server configuration from the environment. Bad values are refused at start with a message naming the variable. */
 import path from 'node:path';
+import { SignupMode } from '../shared/accounts/api.js';
 import { ConfigError } from './configError.js';
 import { type HistorySettings, historySettingsFromEnv } from './history/settings.js';
 import { isLogLevelName, type LogLevelName } from './log.js';
@@ -22,6 +23,8 @@ export interface ServerConfig {
   /** DOCUMENT_QUOTA_BYTES: what one document may occupy in storage, history and versions included
    *  (server/room/documentQuota.ts). */
   documentQuotaBytes: number;
+  /** SIGNUP_MODE (open | invite): who may create an account; unset, the administrator decides in the app. */
+  signupMode: SignupMode | null;
 }
 
 export { ConfigError };
@@ -58,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { staticDir: string
     staticDir: nonEmpty(env.STATIC_DIR) ?? defaults.staticDir,
     history: historySettingsFromEnv(env),
     documentQuotaBytes: parseDocumentQuota(env.DOCUMENT_QUOTA_BYTES),
+    signupMode: parseSignupMode(env.SIGNUP_MODE),
   };
 }
 
@@ -68,6 +72,13 @@ function parseDocumentQuota(raw: string | undefined): number {
   if (!Number.isSafeInteger(value) || value < MIN_DOCUMENT_QUOTA_BYTES) {
     throw new ConfigError(`DOCUMENT_QUOTA_BYTES must be a whole number of bytes, at least ${MIN_DOCUMENT_QUOTA_BYTES} (1 MiB) (got "${raw}")`);
   }
+  return value;
+}
+
+function parseSignupMode(raw: string | undefined): SignupMode | null {
+  const value = nonEmpty(raw);
+  if (value === null) return null;
+  if (value !== SignupMode.open && value !== SignupMode.invite) throw new ConfigError(`SIGNUP_MODE must be open or invite (got "${value}")`);
   return value;
 }
 

@@ -1,5 +1,7 @@
 /** The token contract: a JWT (HS256) whose claims decide who a connection is and what it may do. */
-export const Role = { editor: 'editor', viewer: 'viewer' } as const;
+/** What a connection may do in the room. A commenter reads and has presence like a viewer (comments come
+ *  later); only an editor writes. A document's owner connects as an editor. */
+export const Role = { editor: 'editor', commenter: 'commenter', viewer: 'viewer' } as const;
 export type Role = (typeof Role)[keyof typeof Role];
 
 /** `doc` is one document name or `*` for every document. */
@@ -10,6 +12,8 @@ export interface TokenClaims {
   role: Role;
   doc: string;
   exp: number;
+  /** Set on tokens Tandem mints for a signed-in session: the server re-checks that session's access live. */
+  sid?: string;
 }
 
 /** The identity the server derives from a verified token. */
@@ -17,8 +21,13 @@ export interface Identity {
   userId: string;
   name: string;
   color: string;
+  /** Mutable: the live access checks lower or raise it on open connections (server/accounts/liveAccess.ts). */
   role: Role;
   doc: string;
+  /** The sign-in session a Tandem-minted token came from; absent for host-application tokens. */
+  sessionId?: string;
+  /** The document's owner (may free space by dropping history); host-application editors count as owners. */
+  isOwner?: boolean;
 }
 
 /** `POST /api/session` request and response bodies. */

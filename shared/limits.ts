@@ -46,4 +46,3 @@ export const COSTLY_UPDATE_MS = 50;
 export const COMPACT_AFTER_ROWS = 500;
 
 /** Guest tokens live a day; the client refreshes them before they expire and on 4401. */
-export const GUEST_TOKEN_TTL_SECONDS = 24 * 60 * 60;

@@ -2,7 +2,7 @@
  *  and the document's storage quota: usage, dropping history, deleting versions. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as Y from 'yjs';
-import { tokenAllowsDoc, type Identity } from '../../shared/auth.js';
+import type { Identity } from '../../shared/auth.js';
 import { isValidDocName } from '../../shared/docName.js';
 import {
   MAX_EVENTS_PAGE,
@@ -18,7 +18,7 @@ import {
   type UsageResponse,
   type VersionsResponse,
 } from '../../shared/timeline/api.js';
-import type { TokenService } from '../auth/tokens.js';
+import type { AccessControl } from '../accounts/access.js';
 import { attributeChanges } from '../history/attribution.js';
 import { stateAt } from '../history/reconstruct.js';
 import { applyRestore, fragmentToProseMirror, sectionsChangedByRestore } from '../history/restore.js';
@@ -28,6 +28,7 @@ import type { RoomRegistry } from '../room/registry.js';
 import type { Room } from '../room/room.js';
 import { QUOTA_EXCEEDED_REASON } from '../../shared/protocol/closeCodes.js';
 import { EventKind, type DocumentStore, type EventRow, type SnapshotInfo } from '../storage/types.js';
+import { readJsonBody } from './jsonBody.js';
 import { sendJson } from './staticFiles.js';
 
 /** A restore or version request is a number or a short name. */
@@ -36,7 +37,8 @@ const DEFAULT_EVENTS_PAGE = 200;
 
 export interface TimelineDeps {
   store: DocumentStore;
-  tokens: TokenService;
+  /** Checks the bearer token exactly as the socket upgrade does (server/accounts/access.ts). */
+  access: AccessControl;
   rooms: RoomRegistry;
   logger: Logger;
   metrics: Metrics;
@@ -63,8 +65,9 @@ export function createTimelineHandler(deps: TimelineDeps): Handler {
     }
     if (!isValidDocName(docName)) return fail(response, 400, 'bad document name');
 
-    const auth = await authenticate(deps.tokens, request, docName);
-    if (!auth.ok) return fail(response, auth.status, auth.error);
+    const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? null;
+    const auth = await deps.access.identify(bearer, docName);
+    if (!auth.ok) return fail(response, auth.status, auth.status === 401 && bearer === null ? 'token required' : auth.reason);
     const { identity } = auth;
     const method = request.method ?? 'GET';
     const route = sub === undefined ? `${method} ${resource}` : resource === 'versions' ? `${method} versions/:id` : `${method} ${resource}/${sub}`;
@@ -86,13 +89,12 @@ export function createTimelineHandler(deps: TimelineDeps): Handler {
         return restore(deps, docName, identity, request, response);
       case 'GET usage':
         return sendUsage(deps, docName, response);
-      // Freeing space is an owner's decision, but there are no owners yet (accounts come later): until then
-      // any editor-role token for the document may drop its history or delete its versions.
+      // Freeing space is the owner's decision (a host application's editor tokens count as the owner's).
       case 'POST history/drop':
-        if (identity.role !== 'editor') return fail(response, 403, 'viewers cannot drop history');
+        if (!identity.isOwner) return fail(response, 403, 'only the owner can drop history');
         return dropHistory(deps, docName, identity, response);
       case 'DELETE versions/:id':
-        if (identity.role !== 'editor') return fail(response, 403, 'viewers cannot delete versions');
+        if (!identity.isOwner) return fail(response, 403, 'only the owner can delete versions');
         return deleteVersion(deps, docName, identity, sub ?? '', response);
       default:
         return fail(response, KNOWN_ROUTES.has(route.slice(method.length + 1)) ? 405 : 404, 'no such endpoint');
@@ -102,17 +104,6 @@ export function createTimelineHandler(deps: TimelineDeps): Handler {
 
 /** Every path shape the API answers (another method on one of them is a 405). */
 const KNOWN_ROUTES = new Set(['events', 'versions', 'state', 'attribution', 'restore', 'usage', 'history/drop', 'versions/:id']);
-
-type AuthResult = { ok: true; identity: Identity } | { ok: false; status: 401 | 403; error: string };
-
-async function authenticate(tokens: TokenService, request: IncomingMessage, docName: string): Promise<AuthResult> {
-  const header = request.headers.authorization ?? '';
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  const verified = await tokens.verify(match?.[1] ?? null);
-  if (!verified.ok) return { ok: false, status: 401, error: verified.reason === 'expired' ? 'token expired' : 'token required' };
-  if (!tokenAllowsDoc(verified.identity.doc, docName)) return { ok: false, status: 403, error: 'this token is for another document' };
-  return { ok: true, identity: verified.identity };
-}
 
 function fail(response: ServerResponse, status: number, error: string, extra: Omit<TimelineError, 'error'> = {}): true {
   sendJson(response, status, { error, ...extra } satisfies TimelineError);
@@ -341,16 +332,6 @@ function lockedByOthers(room: Room, userId: string, sectionIds: string[]): Array
 }
 
 async function readJson(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch {
-    return undefined;
-  }
+  const body = await readJsonBody(request, MAX_BODY_BYTES);
+  return body.ok ? body.value : undefined;
 }

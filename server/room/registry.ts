@@ -8,6 +8,7 @@ import type { Metrics } from '../metrics.js';
 import type { HistorySettings } from '../history/settings.js';
 import type { DocumentStore } from '../storage/types.js';
 import { createHolderPeer } from '../history/holderPeer.js';
+import type { TandemCloseCode } from '../../shared/protocol/closeCodes.js';
 import type { RoomPeer } from './peer.js';
 import { Room } from './room.js';
 
@@ -53,6 +54,16 @@ export class RoomRegistry {
 
   get(docName: string): Room | undefined {
     return this.rooms.get(docName);
+  }
+
+  /** Closes the document's peers with `code` and unloads its room (before its content is deleted for good). */
+  async unload(docName: string, code: TandemCloseCode, reason: string): Promise<void> {
+    const room = this.rooms.get(docName);
+    if (!room) return;
+    await room.closeAll(code, reason);
+    for (const peer of room.peerList()) room.leave(peer);
+    await Promise.all([...this.evictions]);
+    if (this.rooms.get(docName) === room) await this.evict(room);
   }
 
   /** Makes every room durable, closes its peers with `code`, and evicts it. */

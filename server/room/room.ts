@@ -13,7 +13,7 @@
  */
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { CloseCode } from '../../shared/protocol/closeCodes.js';
+import { CloseCode, type TandemCloseCode } from '../../shared/protocol/closeCodes.js';
 import { encodeAwarenessFrame, encodeSyncStep1, encodeSyncUpdate } from '../../shared/protocol/frames.js';
 import { assertNever, encodeTandemMessage } from '../../shared/protocol/messages.js';
 import { COMPACT_AFTER_ROWS, COSTLY_UPDATE_MS, MAX_DOCUMENT_BYTES } from '../../shared/limits.js';
@@ -202,6 +202,10 @@ export class Room {
     if (this.state.kind === 'live') this.greet(peer);
   }
 
+  peerList(): RoomPeer[] {
+    return [...this.peers];
+  }
+
   leave(peer: RoomPeer): void {
     if (!this.peers.delete(peer)) return;
     this.awarenessGate.release(peer);
@@ -275,7 +279,7 @@ export class Room {
   }
 
   /** Closes every peer (e.g. shutdown), after making what they sent durable. */
-  async closeAll(code: typeof CloseCode.unavailable, reason: string): Promise<void> {
+  async closeAll(code: TandemCloseCode, reason: string): Promise<void> {
     await this.whenDurable();
     for (const peer of [...this.peers]) peer.close(code, reason);
   }

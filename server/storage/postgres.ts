@@ -330,6 +330,14 @@ export async function openPostgresStore(connectionString: string): Promise<Docum
         await tx.query("DELETE FROM tandem_snapshots WHERE doc = $1 AND kind = 'auto'", [docName]);
       });
     },
+    async purge(docName) {
+      await inTransaction(async (tx) => {
+        for (const table of ['tandem_updates', 'tandem_checkpoints', 'tandem_snapshots', 'tandem_authors', 'tandem_client_bindings']) {
+          await tx.query(`DELETE FROM ${table} WHERE doc = $1`, [docName]);
+        }
+        await tx.query('DELETE FROM tandem_documents WHERE name = $1', [docName]);
+      });
+    },
     async baseAtOrBefore(docName, seq) {
       const result = await pool.query<{ seq: string; data: Buffer }>(
         `(SELECT seq, data FROM tandem_snapshots WHERE doc = $1 AND seq <= $2 ORDER BY seq DESC, id DESC LIMIT 1)

@@ -207,6 +207,13 @@ export function openSqliteStore(dataDir: string, fileName = 'tandem.sqlite'): Do
     dropAutoSnapshots.run(docName);
   });
 
+  const purgeStatements = ['updates', 'checkpoints', 'snapshots', 'authors', 'client_bindings'].map((table) => db.prepare(`DELETE FROM ${table} WHERE doc = ?`));
+  const purgeDocument = db.prepare('DELETE FROM documents WHERE name = ?');
+  const purgeTx = db.transaction((docName: string) => {
+    for (const statement of purgeStatements) statement.run(docName);
+    purgeDocument.run(docName);
+  });
+
   const compactTx = db.transaction((docName: string, checkpoint: Checkpoint, pruneBefore: number | undefined) => {
     const current = selectCheckpoint.get(docName);
     if (current && current.seq > checkpoint.seq) {
@@ -304,6 +311,9 @@ export function openSqliteStore(dataDir: string, fileName = 'tandem.sqlite'): Do
     },
     async dropHistory(docName) {
       dropHistoryTx(docName);
+    },
+    async purge(docName) {
+      purgeTx(docName);
     },
     async baseAtOrBefore(docName, seq) {
       const snapshot = selectBaseSnapshot.get(docName, seq);

@@ -165,6 +165,9 @@ export interface DocumentStore {
    * exactly as before; the timeline just reaches less far back.
    */
   dropHistory(docName: string): Promise<void>;
+  /** Deletes everything stored for the document (its owner deleted it for good from the trash). The room
+   *  must be unloaded first. */
+  purge(docName: string): Promise<void>;
   /** Names of stored documents, most recently written first. */
   listDocuments(limit: number): Promise<Array<{ name: string; updatedAt: number }>>;
   ping(): Promise<void>;

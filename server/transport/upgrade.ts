@@ -6,11 +6,11 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import { type Identity, tokenAllowsDoc } from '../../shared/auth.js';
+import type { Identity } from '../../shared/auth.js';
 import { isValidDocName } from '../../shared/docName.js';
 import { CloseCode, type TandemCloseCode } from '../../shared/protocol/closeCodes.js';
 import { TANDEM_OPT_IN_PARAM } from '../../shared/protocol/messages.js';
-import type { TokenService } from '../auth/tokens.js';
+import type { AccessControl } from '../accounts/access.js';
 
 export const COLLAB_PATH_PREFIX = '/collab/';
 
@@ -18,7 +18,7 @@ export type Admission =
   | { ok: true; docName: string; identity: Identity; optedIn: boolean; expiresAt: number }
   | { ok: false; code: TandemCloseCode; reason: string };
 
-export async function admit(request: IncomingMessage, tokens: TokenService): Promise<Admission> {
+export async function admit(request: IncomingMessage, access: AccessControl): Promise<Admission> {
   const url = new URL(request.url ?? '/', 'http://localhost');
   if (!url.pathname.startsWith(COLLAB_PATH_PREFIX)) return { ok: false, code: CloseCode.badRequest, reason: 'unknown path' };
   let docName: string;
@@ -28,11 +28,9 @@ export async function admit(request: IncomingMessage, tokens: TokenService): Pro
     return { ok: false, code: CloseCode.badRequest, reason: 'invalid document name' };
   }
   if (!isValidDocName(docName)) return { ok: false, code: CloseCode.badRequest, reason: 'invalid document name' };
-  const verified = await tokens.verify(url.searchParams.get('token'));
-  if (!verified.ok) {
-    return { ok: false, code: CloseCode.unauthenticated, reason: verified.reason === 'expired' ? 'token expired' : 'authentication required' };
-  }
-  if (!tokenAllowsDoc(verified.identity.doc, docName)) return { ok: false, code: CloseCode.forbidden, reason: 'token not valid for this document' };
+  // The same check as every HTTP route (accounts/access.ts): a session-bound token is worth the access that exists now.
+  const verified = await access.identify(url.searchParams.get('token'), docName);
+  if (!verified.ok) return { ok: false, code: verified.status === 401 ? CloseCode.unauthenticated : CloseCode.forbidden, reason: verified.reason };
   return {
     ok: true,
     docName,

@@ -40,6 +40,11 @@ export const closeReasonText: Record<TandemCloseCode, string> = {
  */
 export const REFUSED_UPDATE_REASON_PREFIX = 'update refused';
 export const QUOTA_EXCEEDED_REASON = 'document storage quota exceeded';
+/** The close reason (4403) when someone's access ends while they are connected: removed from the
+ *  document, link reset, document deleted, account disabled. The client says "You no longer have access". */
+export const ACCESS_REVOKED_REASON = 'access revoked';
+/** The close reason (4401) when the session behind a connection ends (signed out everywhere, password changed). */
+export const SESSION_ENDED_REASON = 'session ended';
 
 /** The close reason of a refused update: `update refused: <detail>`. */
 export function refusedUpdateReason(detail: string): string {

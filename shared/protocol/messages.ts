@@ -41,7 +41,10 @@ export const TANDEM_OPT_IN_PARAM = 'tandem';
 /** Notices the server sends to opted-in clients; a discriminated union on `type`. */
 export type TandemNotice =
   | { type: 'readOnly'; reason: string }
-  | { type: 'updateRefused'; reason: string };
+  | { type: 'updateRefused'; reason: string }
+  /** Your role in this document changed while you were connected (shared/accounts/api.ts DocumentRole):
+   *  below editor, the server drops your updates from now on and the editor turns read-only. */
+  | { type: 'access'; role: 'viewer' | 'commenter' | 'editor' | 'owner'; reason: string };
 
 export type TandemMessage =
   | { kind: 'flushRequest'; nonce: number }
@@ -98,9 +101,12 @@ function parseNotice(text: string): TandemNotice | null {
   try {
     const raw: unknown = JSON.parse(text);
     if (typeof raw !== 'object' || raw === null) return null;
-    const { type, reason } = raw as Record<string, unknown>;
+    const { type, reason, role } = raw as Record<string, unknown>;
     if ((type === 'readOnly' || type === 'updateRefused') && typeof reason === 'string') {
       return { type, reason };
+    }
+    if (type === 'access' && typeof reason === 'string' && (role === 'viewer' || role === 'commenter' || role === 'editor' || role === 'owner')) {
+      return { type, role, reason };
     }
     return null;
   } catch {

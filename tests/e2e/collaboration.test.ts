@@ -12,7 +12,7 @@ import {
   twoPeopleInOneDocument,
   saveScreenshot,
 } from '../helpers/browser.js';
-import { connectClient, guestToken, waitSynced } from '../helpers/clients.js';
+import { connectClient, editorToken, waitSynced } from '../helpers/clients.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const SCREENSHOT = path.resolve(import.meta.dirname, '../../docs/screenshot.png');
@@ -94,7 +94,7 @@ describe.skipIf(!browserTestsEnabled())('two people editing one document', () =>
 
   it('syncs with a stock WebsocketProvider that uses a guest token from /api/session', async () => {
     // The contract for host applications and scripts: an unmodified provider at /collab works with the editor.
-    const stock = connectClient(env.server.url, env.docName, await guestToken(env.server.url, 'Script'));
+    const stock = connectClient(env.server.url, env.docName, await editorToken('Script'));
     try {
       await waitSynced(stock);
       const fragment = stock.doc.getXmlFragment('default');

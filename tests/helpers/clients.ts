@@ -2,18 +2,34 @@
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import type { SessionResponse } from '../../shared/auth.js';
+import { SignJWT } from 'jose';
+import { colorForId } from '../../shared/colors.js';
+import { TEST_AUTH_SECRET } from './server.js';
 import { nextEvent, waitUntil } from './wait.js';
 import { bodyText, documentText, existingBodyText } from './yBlocks.js';
 
-export async function guestToken(baseUrl: string, name = 'Tester'): Promise<string> {
-  const response = await fetch(`${baseUrl}/api/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name }),
-  });
-  if (!response.ok) throw new Error(`session request failed: ${response.status}`);
-  return ((await response.json()) as SessionResponse).token;
+/**
+ * An editor token for every document, minted the way a host application does (AUTH_SECRET, no session):
+ * a fresh user each call. Tests of accounts and sharing sign in instead (tests/helpers/accounts.ts).
+ */
+export async function editorToken(name = 'Tester'): Promise<string> {
+  return (await hostSession(name)).token;
+}
+
+export interface HostSession {
+  token: string;
+  user: { id: string; name: string; color: string };
+}
+
+/** Like editorToken, with the user the token names (id and colour as the server derives them). */
+export async function hostSession(name = 'Tester'): Promise<HostSession> {
+  const id = `host-${crypto.randomUUID()}`;
+  const token = await new SignJWT({ name, role: 'editor', doc: '*' })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(id)
+    .setExpirationTime(Math.floor(Date.now() / 1000) + 24 * 60 * 60)
+    .sign(new TextEncoder().encode(TEST_AUTH_SECRET));
+  return { token, user: { id, name, color: colorForId(id) } };
 }
 
 export interface TestClient {

@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import * as Y from 'yjs';
-import { connectClient, guestToken, sharedBodyTexts, type TestClient, waitSynced } from './clients.js';
+import { connectClient, editorToken, sharedBodyTexts, type TestClient, waitSynced } from './clients.js';
 import { EditLedger } from './convergenceLedger.js';
 import { FaultRelay, type FaultKind } from './faultRelay.js';
 import { createPrng, type Prng } from './prng.js';
@@ -191,7 +191,7 @@ export async function runRealServerScenario(seed: number, overrides: RealServerO
     const first = await spawnServer({ dataDir });
     servers.push(first);
     const port = first.port;
-    const token = await guestToken(first.url);
+    const token = await editorToken();
     const faulty = await FaultRelay.start({ target: first.url.replace(/^http/, 'ws'), prng: prng.fork('relay'), latency: config.latency, jitter: config.jitter,
       resetAfterBlackhole: !overrides.blackholeWithoutReset,
     });

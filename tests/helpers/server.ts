@@ -32,6 +32,8 @@ export async function startTestServer(
       staticDir: null,
       history: DEFAULT_HISTORY_SETTINGS,
       documentQuotaBytes: DEFAULT_DOCUMENT_QUOTA_BYTES,
+      // Tests sign up many people on one server; tests of invitation-only sign-up set 'invite'.
+      signupMode: 'open',
       ...overrides,
     },
     options,

@@ -1,7 +1,7 @@
 /** Rule S6: an update any peer has received is on disk — checked by SIGKILL of a server process. */
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { connectClient, guestToken, type TestClient, waitSynced } from '../helpers/clients.js';
+import { connectClient, editorToken, type TestClient, waitSynced } from '../helpers/clients.js';
 import { type ServerProcess, spawnServer, tempDataDir } from '../helpers/server.js';
 import { waitUntil } from '../helpers/wait.js';
 import { bodyText, documentText } from '../helpers/yBlocks.js';
@@ -31,7 +31,7 @@ describe('S6 crash safety', () => {
   it('after kill -9 and restart, every edit a peer had received is still there', async () => {
     const dataDir = tempDataDir('crash');
     const first = await spawn(dataDir);
-    const token = await guestToken(first.url);
+    const token = await editorToken();
     const writer = track(connectClient(first.url, 'crash', token));
     const witness = track(connectClient(first.url, 'crash', token));
     await Promise.all([waitSynced(writer), waitSynced(witness)]);

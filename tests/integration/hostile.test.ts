@@ -6,7 +6,7 @@ import { MessageType } from '../../shared/protocol/messages.js';
 import { MAX_FRAME_BYTES, MESSAGE_RATE_BURST } from '../../shared/limits.js';
 import { Role } from '../../shared/auth.js';
 import type { TandemServer } from '../../server/app.js';
-import { guestToken, openRawSocket, type TestClient, waitForDocumentText, waitSynced } from '../helpers/clients.js';
+import { editorToken, openRawSocket, type TestClient, waitForDocumentText, waitSynced } from '../helpers/clients.js';
 import { waitUntil } from '../helpers/wait.js';
 import { testScope } from '../helpers/scope.js';
 import { bodyText } from '../helpers/yBlocks.js';
@@ -30,7 +30,7 @@ async function closeCodeFor(url: string, frame?: Uint8Array | string): Promise<n
 
 /** Two healthy clients on `docName`, synced; the test checks they still work after an attack. */
 async function bystanders(srv: TandemServer, docName: string): Promise<[TestClient, TestClient]> {
-  const token = await guestToken(srv.url);
+  const token = await editorToken();
   const a = client(srv.url, docName, token);
   const b = client(srv.url, docName, token);
   await Promise.all([waitSynced(a), waitSynced(b)]);
@@ -53,7 +53,7 @@ describe('H1 authentication and admission', () => {
 
   it('closes a forged or expired token with 4401', async () => {
     const srv = await server();
-    const forged = (await guestToken(srv.url)).slice(0, -4) + 'AAAA';
+    const forged = (await editorToken()).slice(0, -4) + 'AAAA';
     expect(await closeCodeFor(wsUrl(srv, `/collab/doc?token=${forged}`))).toBe(CloseCode.unauthenticated);
     const expired = await srv.tokens.mint({ sub: 'u', name: 'U', role: Role.editor, doc: '*' }, -10);
     expect(await closeCodeFor(wsUrl(srv, `/collab/doc?token=${expired}`))).toBe(CloseCode.unauthenticated);
@@ -67,7 +67,7 @@ describe('H1 authentication and admission', () => {
 
   it('refuses a bad document name with 4400 before touching storage', async () => {
     const srv = await server();
-    const token = await guestToken(srv.url);
+    const token = await editorToken();
     for (const name of ['.hidden', 'a%2Fb', 'x'.repeat(129), 'sp%20ace']) {
       expect(await closeCodeFor(wsUrl(srv, `/collab/${name}?token=${token}`)), name).toBe(CloseCode.badRequest);
     }
@@ -90,7 +90,7 @@ describe('H2 malformed frames', () => {
     it(`closes on ${label} with 4400; the room keeps serving others`, async () => {
       const srv = await server();
       const [a, b] = await bystanders(srv, 'victim');
-      const token = await guestToken(srv.url);
+      const token = await editorToken();
       expect(await closeCodeFor(wsUrl(srv, `/collab/victim?token=${token}`), bad)).toBe(CloseCode.badRequest);
       await stillServing(a, b);
     });
@@ -101,7 +101,7 @@ describe('H3 size limits', () => {
   it('closes a frame over MAX_FRAME_BYTES with 4413 and keeps the room serving', async () => {
     const srv = await server();
     const [a, b] = await bystanders(srv, 'big');
-    const token = await guestToken(srv.url);
+    const token = await editorToken();
     const huge = new Uint8Array(MAX_FRAME_BYTES + 1024);
     huge[0] = MessageType.sync;
     expect(await closeCodeFor(wsUrl(srv, `/collab/big?token=${token}`), huge)).toBe(CloseCode.tooLarge);
@@ -114,14 +114,14 @@ describe('H3 size limits', () => {
 describe('H4 awareness', () => {
   it('refuses a state written for another connection’s clientID and stamps identity from the token', async () => {
     const srv = await server();
-    const alice = client(srv.url, 'aw', await guestToken(srv.url, 'Alice'));
-    const bob = client(srv.url, 'aw', await guestToken(srv.url, 'Bob'));
+    const alice = client(srv.url, 'aw', await editorToken('Alice'));
+    const bob = client(srv.url, 'aw', await editorToken('Bob'));
     await Promise.all([waitSynced(alice), waitSynced(bob)]);
     alice.provider.awareness.setLocalStateField('user', { name: 'Alice', color: '#e5484d' });
     await waitUntil(() => bob.provider.awareness.getStates().has(alice.doc.clientID), [[bob.provider.awareness, 'change']], 'bob sees alice');
 
     // Mallory speaks raw protocol: she claims Alice's clientID (with a higher clock) and to be "Alice".
-    const { socket } = await openRawSocket(wsUrl(srv, `/collab/aw?token=${await guestToken(srv.url, 'Mallory')}`));
+    const { socket } = await openRawSocket(wsUrl(srv, `/collab/aw?token=${await editorToken('Mallory')}`));
     socket.send(awarenessFrame(encodeAwarenessUpdate([{ clientId: alice.doc.clientID, clock: 999, state: { user: { name: 'Hacked' } } }])));
     socket.send(awarenessFrame(encodeAwarenessUpdate([{ clientId: alice.doc.clientID, clock: 1000, state: null }])));
     socket.send(awarenessFrame(encodeAwarenessUpdate([{ clientId: 424242, clock: 1, state: { user: { name: 'Alice', id: 'fake' } } }])));
@@ -138,8 +138,8 @@ describe('H4 awareness', () => {
 
   it('removes a closed connection’s awareness state', async () => {
     const srv = await server();
-    const alice = client(srv.url, 'gone', await guestToken(srv.url, 'Alice'));
-    const bob = client(srv.url, 'gone', await guestToken(srv.url, 'Bob'));
+    const alice = client(srv.url, 'gone', await editorToken('Alice'));
+    const bob = client(srv.url, 'gone', await editorToken('Bob'));
     await Promise.all([waitSynced(alice), waitSynced(bob)]);
     alice.provider.awareness.setLocalStateField('user', { name: 'Alice' });
     await waitUntil(() => bob.provider.awareness.getStates().has(alice.doc.clientID), [[bob.provider.awareness, 'change']], 'bob sees alice');
@@ -154,7 +154,7 @@ describe('H5 rate limits', () => {
   it('closes a connection that floods messages with 4529, without harming others', async () => {
     const srv = await server();
     const [a, b] = await bystanders(srv, 'flood');
-    const { socket, closed } = await openRawSocket(wsUrl(srv, `/collab/flood?token=${await guestToken(srv.url)}`));
+    const { socket, closed } = await openRawSocket(wsUrl(srv, `/collab/flood?token=${await editorToken()}`));
     const query = Uint8Array.of(MessageType.queryAwareness);
     for (let i = 0; i < MESSAGE_RATE_BURST * 3 && socket.readyState === socket.OPEN; i++) socket.send(query);
     expect((await closed).code).toBe(CloseCode.rateLimited);
@@ -165,8 +165,8 @@ describe('H5 rate limits', () => {
 describe('H6 awareness across reconnects', () => {
   it('shows a reconnecting client’s unchanged state again at once, not after its next renewal', async () => {
     const srv = await server();
-    const alice = client(srv.url, 'rejoin', await guestToken(srv.url, 'Alice'));
-    const bob = client(srv.url, 'rejoin', await guestToken(srv.url, 'Bob'));
+    const alice = client(srv.url, 'rejoin', await editorToken('Alice'));
+    const bob = client(srv.url, 'rejoin', await editorToken('Bob'));
     await Promise.all([waitSynced(alice), waitSynced(bob)]);
     alice.provider.awareness.setLocalStateField('user', { name: 'Alice' });
     const bobSeesAlice = (): boolean => bob.provider.awareness.getStates().has(alice.doc.clientID);

@@ -8,7 +8,7 @@ import * as Y from 'yjs';
 import type { TandemServer } from '../../server/app.js';
 import { DOCUMENT_FRAGMENT } from '../../shared/editor/extensions.js';
 import { findServerLockTable, type LockTable } from '../../shared/locks/lockProtocol.js';
-import { guestToken, type TestClient, waitSynced } from '../helpers/clients.js';
+import { editorToken, type TestClient, waitSynced } from '../helpers/clients.js';
 import { waitUntil } from '../helpers/wait.js';
 import { yHeading, yParagraph } from '../helpers/yBlocks.js';
 import { testScope } from '../helpers/scope.js';
@@ -82,7 +82,7 @@ async function seed(author: TestClient, others: TestClient[]): Promise<void> {
 describe('locks: server enforcement (stock clients)', () => {
   it('reverts a hostile edit inside a locked section, keeps its edits outside and the holder’s concurrent edit', async () => {
     const srv = await server();
-    const [adaToken, bobToken, carolToken] = await Promise.all(['Ada', 'Bob', 'Carol'].map((name) => guestToken(srv.url, name)));
+    const [adaToken, bobToken, carolToken] = await Promise.all(['Ada', 'Bob', 'Carol'].map((name) => editorToken(name)));
     const ada = client(srv.url, 'locks-hostile', adaToken as string);
     const bob = client(srv.url, 'locks-hostile', bobToken as string);
     const carol = client(srv.url, 'locks-hostile', carolToken as string);
@@ -114,7 +114,7 @@ describe('locks: server enforcement (stock clients)', () => {
 
   it('restores a locked section a hostile client deleted, heading and all', async () => {
     const srv = await server();
-    const [adaToken, bobToken] = await Promise.all(['Ada', 'Bob'].map((name) => guestToken(srv.url, name)));
+    const [adaToken, bobToken] = await Promise.all(['Ada', 'Bob'].map((name) => editorToken(name)));
     const ada = client(srv.url, 'locks-delete', adaToken as string);
     const bob = client(srv.url, 'locks-delete', bobToken as string);
     await Promise.all([ada, bob].map((c) => waitSynced(c)));
@@ -142,7 +142,7 @@ describe('locks: server enforcement (stock clients)', () => {
     // place, and the two headings then share the id: the restored one keeps it (and the lock), the copy
     // gets a new id. Bob's client id is the lowest possible, so without that preference his copy would win.
     const srv = await server();
-    const [adaToken, bobToken] = await Promise.all(['Ada', 'Bob'].map((name) => guestToken(srv.url, name)));
+    const [adaToken, bobToken] = await Promise.all(['Ada', 'Bob'].map((name) => editorToken(name)));
     const ada = client(srv.url, 'locks-move', adaToken as string);
     const bobDoc = new Y.Doc();
     bobDoc.clientID = 1;
@@ -171,7 +171,7 @@ describe('locks: server enforcement (stock clients)', () => {
 
   it('reverts formatting and block changes inside a locked section', async () => {
     const srv = await server();
-    const [adaToken, bobToken] = await Promise.all(['Ada', 'Bob'].map((name) => guestToken(srv.url, name)));
+    const [adaToken, bobToken] = await Promise.all(['Ada', 'Bob'].map((name) => editorToken(name)));
     const ada = client(srv.url, 'locks-format', adaToken as string);
     const bob = client(srv.url, 'locks-format', bobToken as string);
     await Promise.all([ada, bob].map((c) => waitSynced(c)));
@@ -196,7 +196,7 @@ describe('locks: server enforcement (stock clients)', () => {
 
   it('reverts offline edits to a section that was locked while the replica was away', async () => {
     const srv = await server();
-    const [adaToken, bobToken] = await Promise.all(['Ada', 'Bob'].map((name) => guestToken(srv.url, name)));
+    const [adaToken, bobToken] = await Promise.all(['Ada', 'Bob'].map((name) => editorToken(name)));
     const ada = client(srv.url, 'locks-offline', adaToken as string);
     const bob = client(srv.url, 'locks-offline', bobToken as string);
     await Promise.all([ada, bob].map((c) => waitSynced(c)));
@@ -219,7 +219,7 @@ describe('locks: server enforcement (stock clients)', () => {
 
   it('keeps the holder’s lock through her own brief reconnect; her edits there are accepted', async () => {
     const srv = await server();
-    const [adaToken, bobToken] = await Promise.all(['Ada', 'Bob'].map((name) => guestToken(srv.url, name)));
+    const [adaToken, bobToken] = await Promise.all(['Ada', 'Bob'].map((name) => editorToken(name)));
     const ada = client(srv.url, 'locks-reconnect', adaToken as string);
     const bob = client(srv.url, 'locks-reconnect', bobToken as string);
     await Promise.all([ada, bob].map((c) => waitSynced(c)));
@@ -239,7 +239,7 @@ describe('locks: server enforcement (stock clients)', () => {
 
   it('publishes the lock table only in the server’s entry; a client cannot imitate it', async () => {
     const srv = await server();
-    const [adaToken, malloryToken] = await Promise.all(['Ada', 'Mallory'].map((name) => guestToken(srv.url, name)));
+    const [adaToken, malloryToken] = await Promise.all(['Ada', 'Mallory'].map((name) => editorToken(name)));
     const ada = client(srv.url, 'locks-spoof', adaToken as string);
     const mallory = client(srv.url, 'locks-spoof', malloryToken as string);
     await Promise.all([ada, mallory].map((c) => waitSynced(c)));

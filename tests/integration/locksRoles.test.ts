@@ -9,13 +9,13 @@ import type WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { TandemServer } from '../../server/app.js';
-import { Role, type SessionResponse } from '../../shared/auth.js';
+import { Role } from '../../shared/auth.js';
 import { DOCUMENT_FRAGMENT } from '../../shared/editor/extensions.js';
 import { findServerLockTable, type LockTable } from '../../shared/locks/lockProtocol.js';
 import { parsePresenceState } from '../../shared/presence/schema.js';
 import { encodeAwarenessUpdate } from '../../shared/protocol/awarenessWire.js';
 import { encodeAwarenessFrame } from '../../shared/protocol/frames.js';
-import { guestToken, openRawSocket, type TestClient, waitSynced } from '../helpers/clients.js';
+import { editorToken, openRawSocket, type TestClient, waitSynced , hostSession, type HostSession } from '../helpers/clients.js';
 import { waitUntil } from '../helpers/wait.js';
 import { plainText, yHeading, yParagraph } from '../helpers/yBlocks.js';
 import { testScope } from '../helpers/scope.js';
@@ -100,7 +100,7 @@ async function seed(author: TestClient, others: TestClient[]): Promise<void> {
 describe('locks: only editors, only existing sections', () => {
   it('never grants (or queues) a viewer’s request; the editor keeps editing that section', async () => {
     const srv = await server();
-    const ada = client(srv.url, 'roles-locks', await guestToken(srv.url, 'Ada'));
+    const ada = client(srv.url, 'roles-locks', await editorToken('Ada'));
     const viewerToken = await srv.tokens.mint({ sub: 'viewer-vic', name: 'Vic', role: Role.viewer, doc: 'roles-locks' }, 600);
     const vic = client(srv.url, 'roles-locks', viewerToken);
     await Promise.all([ada, vic].map((c) => waitSynced(c)));
@@ -130,7 +130,7 @@ describe('locks: only editors, only existing sections', () => {
 
   it('drops a request for a section that does not exist: never published, and no head start once it appears', async () => {
     const srv = await server();
-    const [adaToken, malloryToken] = await Promise.all(['Ada', 'Mallory'].map((name) => guestToken(srv.url, name)));
+    const [adaToken, malloryToken] = await Promise.all(['Ada', 'Mallory'].map((name) => editorToken(name)));
     const ada = client(srv.url, 'unknown-locks', adaToken as string);
     const mallory = client(srv.url, 'unknown-locks', malloryToken as string);
     await Promise.all([ada, mallory].map((c) => waitSynced(c)));
@@ -154,14 +154,8 @@ describe('locks: only editors, only existing sections', () => {
 });
 
 describe('awareness clientIDs: bound to their user', () => {
-  async function guest(srv: TandemServer, name: string): Promise<SessionResponse> {
-    const response = await fetch(`${srv.url}/api/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name }),
-    });
-    expect(response.ok).toBe(true);
-    return (await response.json()) as SessionResponse;
+  async function guest(_srv: TandemServer, name: string): Promise<HostSession> {
+    return hostSession(name);
   }
 
   async function rawPeer(srv: TandemServer, docName: string, token: string): Promise<WebSocket> {
@@ -192,7 +186,7 @@ describe('awareness clientIDs: bound to their user', () => {
   it('does not let another user take over a departed user’s clientID; she reclaims it on reconnect', async () => {
     const srv = await server();
     const doc = 'aw-reclaim';
-    const bob = client(srv.url, doc, await guestToken(srv.url, 'Bob'));
+    const bob = client(srv.url, doc, await editorToken('Bob'));
     await waitSynced(bob);
     const ada = await guest(srv, 'Ada');
     const mallory = await guest(srv, 'Mallory');
@@ -226,8 +220,8 @@ describe('awareness clientIDs: bound to their user', () => {
   it('lets a stock client of the same user reconnect under its clientID, as before', async () => {
     const srv = await server();
     const doc = 'aw-reconnect';
-    const bob = client(srv.url, doc, await guestToken(srv.url, 'Bob'));
-    const ada = client(srv.url, doc, await guestToken(srv.url, 'Ada'));
+    const bob = client(srv.url, doc, await editorToken('Bob'));
+    const ada = client(srv.url, doc, await editorToken('Ada'));
     await Promise.all([bob, ada].map((c) => waitSynced(c)));
     ada.provider.awareness.setLocalStateField('note', 'ada');
     await seen(bob, ada.doc.clientID, true);

@@ -7,12 +7,11 @@ import type net from 'node:net';
 import type WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import type { TandemServer } from '../../server/app.js';
-import type { SessionResponse } from '../../shared/auth.js';
 import { AWARENESS_RATE_BURST, HEARTBEAT_INTERVAL_MS, MAX_AWARENESS_BYTES } from '../../shared/limits.js';
 import { CloseCode } from '../../shared/protocol/closeCodes.js';
 import { parsePresenceState } from '../../shared/presence/schema.js';
 import { encodeAwarenessUpdate } from '../../shared/protocol/awarenessWire.js';
-import { connectClient, openRawSocket, type TestClient, waitSynced } from '../helpers/clients.js';
+import { connectClient, openRawSocket, type TestClient, waitSynced , hostSession, type HostSession } from '../helpers/clients.js';
 import { waitUntil } from '../helpers/wait.js';
 import { testScope } from '../helpers/scope.js';
 import { encodeAwarenessFrame } from '../../shared/protocol/frames.js';
@@ -21,17 +20,11 @@ const scope = testScope();
 
 const server = (): Promise<TandemServer> => scope.server();
 
-async function guest(srv: TandemServer, name: string): Promise<SessionResponse> {
-  const response = await fetch(`${srv.url}/api/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name }),
-  });
-  expect(response.ok).toBe(true);
-  return (await response.json()) as SessionResponse;
+async function guest(_srv: TandemServer, name: string): Promise<HostSession> {
+  return hostSession(name);
 }
 
-async function client(srv: TandemServer, docName: string, name: string): Promise<{ client: TestClient; session: SessionResponse }> {
+async function client(srv: TandemServer, docName: string, name: string): Promise<{ client: TestClient; session: HostSession }> {
   const session = await guest(srv, name);
   const created = connectClient(srv.url, docName, session.token);
   scope.defer(() => created.destroy());
@@ -43,7 +36,7 @@ async function rawPeer(
   srv: TandemServer,
   docName: string,
   name: string,
-): Promise<{ socket: WebSocket; session: SessionResponse; closed: Promise<{ code: number; reason: string }> }> {
+): Promise<{ socket: WebSocket; session: HostSession; closed: Promise<{ code: number; reason: string }> }> {
   const session = await guest(srv, name);
   const { socket, closed } = await openRawSocket(`${srv.url.replace(/^http/, 'ws')}/collab/${docName}?token=${session.token}`);
   scope.defer(() => socket.terminate());

@@ -7,7 +7,7 @@ import type { ClientBinding, DocumentStore, LogRow, StoredDocument } from '../..
 import { withGroupCommit } from '../../server/storage/groupCommit.js';
 import { stateAt } from '../../server/history/reconstruct.js';
 import { startTestServer, tempDataDir } from '../helpers/server.js';
-import { connectClient, guestToken, waitForDocumentText, waitSynced } from '../helpers/clients.js';
+import { connectClient, editorToken, waitForDocumentText, waitSynced } from '../helpers/clients.js';
 import { bodyText, documentText } from '../helpers/yBlocks.js';
 import { postgresAvailable, TEST_DATABASE_URL, uniqueDocName } from '../helpers/services.js';
 import { applyStoredDocument } from '../../server/storage/storedDocument.js';
@@ -414,7 +414,7 @@ describe.skipIf(!hasPostgres)('server on PostgreSQL', () => {
   it('syncs and restores a document through DATABASE_URL', async () => {
     const name = uniqueDocName('pg-server');
     const first = await startTestServer({ databaseUrl: TEST_DATABASE_URL });
-    const token = await guestToken(first.url);
+    const token = await editorToken();
     const writer = connectClient(first.url, name, token);
     const witness = connectClient(first.url, name, token);
     await Promise.all([waitSynced(writer), waitSynced(witness)]);

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CloseCode } from '../../shared/protocol/closeCodes.js';
 import type { DocumentStore } from '../../server/storage/types.js';
-import { connectClient, guestToken, type TestClient, waitForDocumentText, waitSynced } from '../helpers/clients.js';
+import { connectClient, editorToken, type TestClient, waitForDocumentText, waitSynced } from '../helpers/clients.js';
 import { startTestServer } from '../helpers/server.js';
 import { nextEvent } from '../helpers/wait.js';
 import { bodyText, documentText } from '../helpers/yBlocks.js';
@@ -38,7 +38,7 @@ describe('S7 storage faults', () => {
     const fault = { append: false, ping: false };
     const srv = await startTestServer({}, { wrapStore: (store) => faultyStore(store, fault) });
     cleanups.push(() => srv.close());
-    const token = await guestToken(srv.url);
+    const token = await editorToken();
     const clients: TestClient[] = [connectClient(srv.url, 'faulty', token), connectClient(srv.url, 'faulty', token)];
     cleanups.push(() => clients.forEach((c) => c.destroy()));
     const [writer, reader] = clients as [TestClient, TestClient];

@@ -5,7 +5,7 @@ import * as Y from 'yjs';
 import { Role } from '../../shared/auth.js';
 import { decodeTandemBody, encodeTandemMessage, MessageType } from '../../shared/protocol/messages.js';
 import type { TandemServer } from '../../server/app.js';
-import { connectClient, guestToken, sharedBodyTexts, waitForDocumentText, waitSynced } from '../helpers/clients.js';
+import { connectClient, editorToken, sharedBodyTexts, waitForDocumentText, waitSynced } from '../helpers/clients.js';
 import { startTestServer, tempDataDir } from '../helpers/server.js';
 import { nextEvent, type Subscribable, waitUntil } from '../helpers/wait.js';
 import { testScope } from '../helpers/scope.js';
@@ -21,7 +21,7 @@ const client = scope.client;
 describe('S1 sync', () => {
   it('three clients editing concurrently converge to the same document', async () => {
     const srv = await server();
-    const token = await guestToken(srv.url);
+    const token = await editorToken();
     const clients = [client(srv.url, 'conv', token), client(srv.url, 'conv', token), client(srv.url, 'conv', token)];
     await Promise.all(clients.map((c) => waitSynced(c)));
     // One paragraph, created by the first client and received by the others before anyone types.
@@ -49,7 +49,7 @@ describe('S1 sync', () => {
 
   it('rich-text structure (the editor fragment) syncs exactly', async () => {
     const srv = await server();
-    const token = await guestToken(srv.url);
+    const token = await editorToken();
     const a = client(srv.url, 'rich', token);
     const b = client(srv.url, 'rich', token);
     await Promise.all([waitSynced(a), waitSynced(b)]);
@@ -63,7 +63,7 @@ describe('S2 persistence', () => {
   it('a restarted server restores the document from SQLite', async () => {
     const dataDir = tempDataDir();
     const first = await startTestServer({ dataDir });
-    const token = await guestToken(first.url);
+    const token = await editorToken();
     const writer = connectClient(first.url, 'persist', token);
     await waitSynced(writer);
     bodyText(writer.doc).insert(0, 'survives a restart');
@@ -75,7 +75,7 @@ describe('S2 persistence', () => {
     await first.close();
 
     const second = await server(dataDir);
-    const reader = client(second.url, 'persist', await guestToken(second.url));
+    const reader = client(second.url, 'persist', await editorToken());
     await waitSynced(reader);
     expect(documentText(reader.doc)).toBe('survives a restart');
   });
@@ -83,7 +83,7 @@ describe('S2 persistence', () => {
   it('compaction folds the log into a checkpoint without changing the document', async () => {
     const dataDir = tempDataDir();
     const first = await startTestServer({ dataDir });
-    const token = await guestToken(first.url);
+    const token = await editorToken();
     const writer = connectClient(first.url, 'compact', token);
     await waitSynced(writer);
     const body = bodyText(writer.doc);
@@ -109,7 +109,7 @@ describe('S2 persistence', () => {
 describe('S3 durability acknowledgements (opt-in)', () => {
   it('answers a flush request only after the updates sent before it are stored', async () => {
     const srv = await server();
-    const token = await guestToken(srv.url);
+    const token = await editorToken();
     const c = client(srv.url, 'acks', token, { params: { tandem: '1' } });
     await waitSynced(c);
     const acks: number[] = [];
@@ -129,7 +129,7 @@ describe('S3 durability acknowledgements (opt-in)', () => {
 
   it('never sends Tandem messages to a stock client that did not opt in', async () => {
     const srv = await server();
-    const token = await guestToken(srv.url);
+    const token = await editorToken();
     const stock = client(srv.url, 'stock', token);
     await waitSynced(stock);
     const seenTypes = new Set<number>();
@@ -149,7 +149,7 @@ describe('S3 durability acknowledgements (opt-in)', () => {
 describe('S4 roles', () => {
   it('a viewer receives edits but its own updates are not applied', async () => {
     const srv = await server();
-    const editor = client(srv.url, 'roles', await guestToken(srv.url));
+    const editor = client(srv.url, 'roles', await editorToken());
     const viewerToken = await srv.tokens.mint({ sub: 'viewer-1', name: 'Vic', role: Role.viewer, doc: 'roles' }, 600);
     const viewer = client(srv.url, 'roles', viewerToken);
     await Promise.all([waitSynced(editor), waitSynced(viewer)]);
@@ -158,7 +158,7 @@ describe('S4 roles', () => {
     bodyText(editor.doc).insert(0, 'editor edit');
     await waitForDocumentText(viewer.doc, (t) => t.includes('editor edit'), 'viewer receives');
     // The editor's update was broadcast after the viewer's was dropped, so the editor never sees it.
-    const late = client(srv.url, 'roles', await guestToken(srv.url));
+    const late = client(srv.url, 'roles', await editorToken());
     await waitSynced(late);
     expect(documentText(late.doc)).toBe('editor edit');
     expect(srv.metrics.value('tandem_updates_refused_total', { reason: 'read_only' })).toBeGreaterThan(0);
@@ -169,7 +169,7 @@ describe('S5 graceful shutdown', () => {
   it('closes clients with 4503 and keeps every acknowledged edit', async () => {
     const dataDir = tempDataDir();
     const srv = await startTestServer({ dataDir });
-    const token = await guestToken(srv.url);
+    const token = await editorToken();
     const c = connectClient(srv.url, 'shutdown', token);
     await waitSynced(c);
     const closed = nextEvent<[CloseEvent | null]>(c.provider, 'connection-close');
@@ -194,7 +194,7 @@ describe('S8 changes Yjs makes by itself are durable too', () => {
     // Yjs deletes redundant formatting markers in a nested transaction with origin null after some remote
     // updates (convergence suite). Whatever makes such a change, it must be on disk before a peer sees it.
     const srv = await server();
-    const reader = client(srv.url, 'housekeeping', await guestToken(srv.url));
+    const reader = client(srv.url, 'housekeeping', await editorToken());
     await waitSynced(reader);
     const room = srv.rooms.get('housekeeping');
     if (!room) throw new Error('room not loaded');
@@ -213,7 +213,7 @@ describe('S9 merged states the editor forbids are repaired by the server', () =>
     // Concurrent restructuring can leave two copies of one heading (see shared/sections/sectionIdRepair.ts);
     // a stock client that ignores sectionIds entirely produces the same shape directly.
     const srv = await server();
-    const token = await guestToken(srv.url);
+    const token = await editorToken();
     const a = client(srv.url, 'section-ids', token);
     const b = client(srv.url, 'section-ids', token);
     await Promise.all([waitSynced(a), waitSynced(b)]);
@@ -239,7 +239,7 @@ describe('S9 merged states the editor forbids are repaired by the server', () =>
 
   it('clears a mark that `code` excludes (Yjs cannot express the exclusion), for every peer and on disk', async () => {
     const srv = await server();
-    const token = await guestToken(srv.url);
+    const token = await editorToken();
     const a = client(srv.url, 'mark-exclusion', token);
     const b = client(srv.url, 'mark-exclusion', token);
     await Promise.all([waitSynced(a), waitSynced(b)]);

@@ -12,7 +12,7 @@ import type { EventsResponse, RestoreResponse, TimelineVersion, VersionsResponse
 import type { TandemServer } from '../../server/app.js';
 import { stateAt } from '../../server/history/reconstruct.js';
 import type { HistorySettings } from '../../server/history/settings.js';
-import { connectClient, guestToken, type TestClient, waitSynced } from '../helpers/clients.js';
+import { connectClient, editorToken, type TestClient, waitSynced } from '../helpers/clients.js';
 import { createPrng } from '../helpers/prng.js';
 import { startTestServer } from '../helpers/server.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -79,7 +79,7 @@ describe('T2 event log', () => {
     const doc = 'events-doc';
     const token = await mint(srv, doc);
     const ada = client(srv.url, doc, token);
-    const witness = client(srv.url, doc, await guestToken(srv.url, 'Witness'));
+    const witness = client(srv.url, doc, await editorToken('Witness'));
     await Promise.all([waitSynced(ada), waitSynced(witness)]);
     const fragment = ada.doc.getXmlFragment('default');
     fragment.insert(0, [heading('Intro', 'intro'), paragraph('hello')]);
@@ -165,7 +165,7 @@ describe('T4 restore', () => {
     const srv = await server();
     const doc = 'restore-doc';
     const token = await mint(srv, doc);
-    const clients = [client(srv.url, doc, token), client(srv.url, doc, await guestToken(srv.url, 'Bob')), client(srv.url, doc, await guestToken(srv.url, 'Cy'))];
+    const clients = [client(srv.url, doc, token), client(srv.url, doc, await editorToken('Bob')), client(srv.url, doc, await editorToken('Cy'))];
     await Promise.all(clients.map((c) => waitSynced(c)));
     const [ada, bob] = clients as [TestClient, TestClient, TestClient];
     ada.doc.getXmlFragment('default').insert(0, [heading('Intro', 'intro'), paragraph('The original text.'), heading('Risks', 'risks'), paragraph('None yet.')]);

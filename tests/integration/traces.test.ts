@@ -3,7 +3,7 @@
  *  agents type into one shared paragraph of the editor fragment (see convertConcurrentTrace). */
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { connectClient, guestToken, openRawSocket, waitSynced } from '../helpers/clients.js';
+import { connectClient, editorToken, openRawSocket, waitSynced } from '../helpers/clients.js';
 import { startTestServer, tempDataDir } from '../helpers/server.js';
 import { concurrentTraceFrames, convertConcurrentTrace, loadConcurrentTrace } from '../helpers/traces.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -28,7 +28,7 @@ describe('real concurrent traces through the server', () => {
       const dataDir = tempDataDir('trace');
       const srv = await startTestServer({ dataDir });
       cleanups.push(() => srv.close());
-      const token = await guestToken(srv.url);
+      const token = await editorToken();
       const url = `${srv.url.replace(/^http/, 'ws')}/collab/${name}?token=${token}`;
       const sockets = await Promise.all(converted.updatesByAgent.map(() => openRawSocket(url)));
       cleanups.push(() => sockets.forEach(({ socket }) => socket.close()));
