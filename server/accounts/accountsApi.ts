@@ -60,7 +60,7 @@ export function createAccounts(
   const sessions = new Sessions(db);
   const directory = new Directory(db);
   const access = new AccessControl({ users, sessions, directory, tokens: deps.tokens });
-  const live = new LiveAccess({ access, logger: deps.logger, metrics: deps.metrics });
+  const live = new LiveAccess({ access, logger: deps.logger, metrics: deps.metrics, onRoleChanged: (docName) => deps.rooms.get(docName)?.locks.reviewRoles() });
   const routeDeps: AccountsDeps = {
     users,
     sessions,

@@ -12,6 +12,12 @@ export async function signupMode(deps: AccountsDeps): Promise<SignupMode> {
   return deps.signupModeFromEnv ?? (await deps.users.signupMode()) ?? SignupMode.invite;
 }
 
+/** Documents stored before accounts existed go to the first account (the administrator): nothing is orphaned. */
+export async function adoptStoredDocuments(deps: AccountsDeps, admin: User): Promise<void> {
+  const adopted = await deps.directory.adopt(admin, await deps.store.listDocuments(Number.MAX_SAFE_INTEGER));
+  if (adopted > 0) deps.logger.info('documents stored before accounts were given to the first account', { adopted, owner: admin.id });
+}
+
 async function startSession(deps: AccountsDeps, user: User, request: IncomingMessage, response: ServerResponse): Promise<Reply> {
   const { secret } = await deps.sessions.create(user.id);
   setSessionCookies(request, response, secret);
@@ -48,6 +54,7 @@ export async function handleAuth(route: string, deps: AccountsDeps, request: Inc
       const user = await deps.users.createAccount({ email, name, passwordHash: await hashPassword(password as string) });
       if (!user) return fail(response, 409, 'An account with this email already exists: sign in instead.');
       deps.metrics.inc('tandem_accounts_created_total', 'Accounts created', 1, { method: 'password' });
+      if (user.isAdmin) await adoptStoredDocuments(deps, user);
       return startSession(deps, user, request, response);
     }
     case 'POST signin': {

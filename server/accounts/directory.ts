@@ -68,6 +68,20 @@ export class Directory {
     return meta;
   }
 
+  /**
+   * Gives documents stored before accounts existed (guest-era names, no directory row) to `owner`, titled
+   * by their old name, so an upgraded install loses nothing: its first account inherits them all.
+   */
+  async adopt(owner: User, documents: ReadonlyArray<{ name: string; updatedAt: number }>): Promise<number> {
+    let adopted = 0;
+    for (const { name, updatedAt } of documents) {
+      if (await this.get(name)) continue;
+      await this.db.run(`INSERT INTO tandem_doc_meta (${META_COLUMNS}) VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, ?)`, [name, name.slice(0, 200), owner.id, updatedAt, updatedAt, newLinkSecret()]);
+      adopted++;
+    }
+    return adopted;
+  }
+
   async get(id: string): Promise<DocumentMeta | null> {
     const row = await this.db.get(`SELECT ${META_COLUMNS} FROM tandem_doc_meta WHERE id = ?`, [id]);
     return row ? toMeta(row) : null;

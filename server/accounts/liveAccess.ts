@@ -35,7 +35,8 @@ interface Tracked {
 export class LiveAccess {
   private readonly tracked = new Map<LivePeer, Tracked>();
 
-  constructor(private readonly deps: { access: AccessControl; logger: Logger; metrics: Metrics }) {}
+  /** `onRoleChanged`: after a connection's role changed in place (the room re-reads lock requests). */
+  constructor(private readonly deps: { access: AccessControl; logger: Logger; metrics: Metrics; onRoleChanged?(docName: string): void }) {}
 
   /** Starts watching a connection; the returned function stops it (call it when the connection closes). */
   track(peer: LivePeer, docName: string): () => void {
@@ -81,6 +82,7 @@ export class LiveAccess {
       const documentRole: DocumentRole = isOwner ? 'owner' : role;
       const reason = role === 'editor' ? 'You can edit this document now.' : role === 'commenter' ? 'Your access changed: you can now comment but not edit.' : 'Your access changed: you can now only view.';
       if (peer.optedIn) peer.send(encodeTandemMessage({ kind: 'notice', notice: { type: 'access', role: documentRole, reason } }));
+      this.deps.onRoleChanged?.(entry.docName);
     } catch (error) {
       // Fail closed: a connection whose access cannot be re-checked is not left open with the old one.
       this.deps.logger.error('live access check failed', { doc: entry.docName, ...errorFields(error) });

@@ -133,6 +133,12 @@ export class RoomLocks {
   }
 
   /** The headings of locked sections (see SectionGuard.sectionHeadings). */
+  /** Re-reads every client's lock requests against the roles as they are now: someone lowered below
+   *  editor while connected loses the locks they held (liveAccess.ts). */
+  reviewRoles(): void {
+    this.applyAwareness({ added: [], updated: [...this.deps.awareness.getStates().keys()], removed: [] });
+  }
+
   lockedHeadings(): Set<Y.XmlElement> {
     return this.guard.sectionHeadings();
   }
