@@ -8,6 +8,7 @@ import { resolveAuthSecret } from './auth/secret.js';
 import { createTokenService, type TokenService } from './auth/tokens.js';
 import { type Accounts, createAccounts, openAccountsDatabase } from './accounts/accountsApi.js';
 import { withEditTracking } from './accounts/editTracking.js';
+import { createOidcSignIn } from './accounts/oidc.js';
 import type { ServerConfig } from './config.js';
 import { createRequestHandler } from './http/routes.js';
 import { createTimelineHandler } from './http/timelineRoutes.js';
@@ -62,7 +63,18 @@ export async function createTandemServer(
   // One storage quota per document (DOCUMENT_QUOTA_BYTES): rooms refuse growth past it, the timeline API frees space.
   const quotaBytes = config.documentQuotaBytes;
   const rooms = new RoomRegistry({ store, logger, metrics, history, quotaBytes });
-  accounts = createAccounts(accountsDb, { tokens, store, rooms, logger, metrics, signupModeFromEnv: config.signupMode, ...options.accounts });
+  const { oidc: oidcSettings, signupMode: signupModeFromEnv } = config;
+  accounts = createAccounts(accountsDb, {
+    tokens,
+    store,
+    rooms,
+    logger,
+    metrics,
+    signupModeFromEnv,
+    // Single sign-on when OIDC_ISSUER is set; tests may pass their own through options.accounts.
+    oidc: oidcSettings ? (services) => createOidcSignIn(oidcSettings, { ...services, logger, metrics, signupModeFromEnv }) : undefined,
+    ...options.accounts,
+  });
   const { access, live } = accounts;
   const timeline = createTimelineHandler({ store, access, rooms, logger, metrics, quotaBytes });
   const connections = new Set<Connection>();

@@ -1,6 +1,7 @@
 /** Server configuration from the environment. Bad values are refused at start with a message naming the variable. */
 import path from 'node:path';
 import { SignupMode } from '../shared/accounts/api.js';
+import { type OidcSettings, oidcSettingsFromEnv } from './accounts/oidcSettings.js';
 import { ConfigError } from './configError.js';
 import { type HistorySettings, historySettingsFromEnv } from './history/settings.js';
 import { isLogLevelName, type LogLevelName } from './log.js';
@@ -25,6 +26,8 @@ export interface ServerConfig {
   documentQuotaBytes: number;
   /** SIGNUP_MODE (open | invite): who may create an account; unset, the administrator decides in the app. */
   signupMode: SignupMode | null;
+  /** OpenID Connect sign-in (OIDC_* and PUBLIC_URL, see server/accounts/oidcSettings.ts); unset or null: none. */
+  oidc?: OidcSettings | null;
 }
 
 export { ConfigError };
@@ -62,6 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { staticDir: string
     history: historySettingsFromEnv(env),
     documentQuotaBytes: parseDocumentQuota(env.DOCUMENT_QUOTA_BYTES),
     signupMode: parseSignupMode(env.SIGNUP_MODE),
+    oidc: oidcSettingsFromEnv(env),
   };
 }
 

@@ -14,7 +14,7 @@ import type { DocumentStore } from '../storage/types.js';
 import { AccessControl } from './access.js';
 import { ACCOUNTS_MIGRATIONS, ACCOUNTS_MIGRATIONS_TABLE } from './accountMigrations.js';
 import { handleAdmin } from './adminRoutes.js';
-import { handleAuth } from './authRoutes.js';
+import { adoptStoredDocuments, handleAuth } from './authRoutes.js';
 import { Directory } from './directory.js';
 import { handleDocuments } from './documentRoutes.js';
 import { LiveAccess } from './liveAccess.js';
@@ -23,7 +23,7 @@ import { type AuthRateLimits, createAuthRateLimits } from './rateLimits.js';
 import type { AccountsDeps } from './routeKit.js';
 import { Sessions } from './sessions.js';
 import { migrate, openPostgresDatabase, openSqliteDatabase, type SqlDatabase } from './sqlDatabase.js';
-import { Users } from './users.js';
+import { type User, Users } from './users.js';
 
 export interface Accounts {
   readonly db: SqlDatabase;
@@ -53,7 +53,7 @@ export function createAccounts(
     metrics: Metrics;
     signupModeFromEnv: SignupMode | null;
     limits?: AuthRateLimits;
-    oidc?: (services: { users: Users; sessions: Sessions }) => OidcSignIn | null;
+    oidc?: (services: { users: Users; sessions: Sessions; onAccountCreated(user: User): Promise<void> }) => OidcSignIn | null;
   },
 ): Accounts {
   const users = new Users(db);
@@ -73,7 +73,8 @@ export function createAccounts(
     logger: deps.logger,
     metrics: deps.metrics,
     signupModeFromEnv: deps.signupModeFromEnv,
-    oidc: deps.oidc?.({ users, sessions }) ?? null,
+    // The first account inherits documents stored before accounts, however it signed up.
+    oidc: deps.oidc?.({ users, sessions, onAccountCreated: async (user) => (user.isAdmin ? adoptStoredDocuments({ directory, store: deps.store, logger: deps.logger }, user) : undefined) }) ?? null,
   };
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<boolean> {

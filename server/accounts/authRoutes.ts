@@ -13,7 +13,7 @@ export async function signupMode(deps: AccountsDeps): Promise<SignupMode> {
 }
 
 /** Documents stored before accounts existed go to the first account (the administrator): nothing is orphaned. */
-export async function adoptStoredDocuments(deps: AccountsDeps, admin: User): Promise<void> {
+export async function adoptStoredDocuments(deps: Pick<AccountsDeps, 'directory' | 'store' | 'logger'>, admin: User): Promise<void> {
   const adopted = await deps.directory.adopt(admin, await deps.store.listDocuments(Number.MAX_SAFE_INTEGER));
   if (adopted > 0) deps.logger.info('documents stored before accounts were given to the first account', { adopted, owner: admin.id });
 }

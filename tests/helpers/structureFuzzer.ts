@@ -16,7 +16,12 @@
  *
  * After every step: the room holds no pending structs and no schema violation; a fresh load from storage
  * is valid and equals the room; the honest replicas converge with the room (same state, same content,
- * same editor document) and none of them was closed by the server. Every random choice comes from the
+ * same editor document) and none of them was closed by the server or reported an error. Errors are caught
+ * process-wide (console.error, and exceptions of honest actions) and attributed: to the honest action that
+ * was running, else to the doc whose Yjs transaction began last (a replica applying a received update, or
+ * the shadow); the first one is kept in full. What Yjs logs while the hostile client edits its own clone to
+ * build an update (e.g. `XmlText.clone()` re-inserting an element embedded in the text, seed 1009) is no
+ * honest replica's: it is logged and counted (`generatorErrors`), not failed. Every random choice comes from the
  * seed (tests/helpers/prng.ts); real sockets still race, so a replay repeats the choices, not the exact
  * interleaving of concurrent steps.
  */
@@ -89,8 +94,13 @@ export interface FuzzTotals {
   /** Plans the hostile client executed, by kind. */
   plans: Record<string, number>;
   honestActions: number;
-  /** Exceptions thrown by honest editor actions, and console.error calls (y-protocols logs update errors). */
+  /** Exceptions thrown by honest editor actions, and console.error calls (y-protocols logs update errors),
+   *  each attributed to the replica and action (or received update) it came from. */
   honestErrors: number;
+  /** console.error calls made while the hostile client built its own update (its clones are local Y.Docs in
+   *  this process: Yjs logs, e.g., when `XmlText.clone()` re-inserts an embedded element the same edit put in
+   *  the text). Not honest errors: reported in the step log, not failures. */
+  generatorErrors: number;
   /** Known server findings (KNOWN_FINDINGS) met, by id: each ends its seed; reported, not failures. */
   knownFindings: Record<string, number>;
   /** Known upstream issues (convergenceKnownIssues.ts) met, by id: reported, not failures. */
@@ -104,7 +114,7 @@ export interface FuzzTotals {
 }
 
 export function emptyTotals(): FuzzTotals {
-  return { seeds: 0, steps: 0, hostileSends: 0, accepted: 0, refusals: {}, closes: {}, plans: {}, knownFindings: {}, knownIssues: {}, editorSchemaMismatches: 0, honestActions: 0, honestErrors: 0, serverWarnings: 0, failures: 0 };
+  return { seeds: 0, steps: 0, hostileSends: 0, accepted: 0, refusals: {}, closes: {}, plans: {}, knownFindings: {}, knownIssues: {}, editorSchemaMismatches: 0, honestActions: 0, honestErrors: 0, generatorErrors: 0, serverWarnings: 0, failures: 0 };
 }
 
 export function addTotals(into: FuzzTotals, from: FuzzTotals): FuzzTotals {
@@ -114,6 +124,8 @@ export function addTotals(into: FuzzTotals, from: FuzzTotals): FuzzTotals {
   into.accepted += from.accepted;
   into.honestActions += from.honestActions;
   into.honestErrors += from.honestErrors;
+  // `?? 0`: a worker still running an older copy of this file reports no such field.
+  into.generatorErrors += from.generatorErrors ?? 0;
   into.serverWarnings += from.serverWarnings;
   into.editorSchemaMismatches += from.editorSchemaMismatches;
   into.failures += from.failures;
@@ -133,7 +145,7 @@ export function summaryLine(totals: FuzzTotals, extra = ''): string {
   return (
     `structure fuzz summary: seeds=${totals.seeds} steps=${totals.steps} hostile-sends=${totals.hostileSends} ` +
     `accepted=${totals.accepted} refused{${countsText(totals.refusals)}} closes{${countsText(totals.closes)}} ` +
-    `honest-actions=${totals.honestActions} honest-errors=${totals.honestErrors} server-warnings=${totals.serverWarnings} editor-schema-mismatches=${totals.editorSchemaMismatches} known-findings{${countsText(totals.knownFindings)}} known-upstream{${countsText(totals.knownIssues)}} failures=${totals.failures}${extra ? ` ${extra}` : ''}`
+    `honest-actions=${totals.honestActions} honest-errors=${totals.honestErrors} generator-errors=${totals.generatorErrors} server-warnings=${totals.serverWarnings} editor-schema-mismatches=${totals.editorSchemaMismatches} known-findings{${countsText(totals.knownFindings)}} known-upstream{${countsText(totals.knownIssues)}} failures=${totals.failures}${extra ? ` ${extra}` : ''}`
   );
 }
 
@@ -146,8 +158,10 @@ export interface FuzzResult {
   failedStep: number | null;
   /** A known finding that ended the seed (not a failure unless FUZZ_STRICT=1), with its step and text. */
   known: { id: string; step: number; problem: string } | null;
-  /** First messages of honest errors (console.error, exceptions), for the report. */
+  /** First messages of honest errors (console.error, exceptions), each with where it came from, for the report. */
   honestErrorSamples: string[];
+  /** The first honest error in full (where, step, the whole stack), or null. */
+  firstHonestError: string | null;
   log: string[];
 }
 
@@ -184,6 +198,7 @@ export function describeFuzzFailure(result: FuzzResult): string {
     `structure fuzz failed for seed ${result.config.seed} at step ${steps} (${JSON.stringify(result.config)})`,
     `  - ${result.failure ?? 'no failure'}`,
     ...(result.honestErrorSamples.length > 0 ? ['  honest errors:', ...result.honestErrorSamples.slice(0, 5).map((line) => `    ${line}`)] : []),
+    ...(result.firstHonestError ? ['  first honest error, in full:', ...result.firstHonestError.split('\n').map((line) => `    ${line}`)] : []),
     '  last steps:',
     ...result.log.slice(-25).map((line) => `    ${line}`),
     `  replay: ${fuzzReplayCommand(result.config.seed, steps)}`,
@@ -1331,6 +1346,17 @@ interface Honest {
   recent: Uint8Array[];
 }
 
+/** A transaction origin in a few words: y-tiptap's PluginKey, the undo manager, a provider, a string. */
+function describeOrigin(origin: unknown): string {
+  if (origin === null || origin === undefined) return String(origin);
+  if (typeof origin === 'string') return JSON.stringify(origin.slice(0, 60));
+  if (typeof origin === 'object') {
+    const key = (origin as { key?: unknown }).key;
+    return typeof key === 'string' ? `${origin.constructor.name} ${key}` : origin.constructor.name;
+  }
+  return typeof origin;
+}
+
 /** A logger that keeps what the fuzzer checks: errors (each a failure: the server logs its own bugs, e.g.
  *  an accepted update that failed to apply, at that level), warnings (reported) and refusal details. */
 function capturingLogger(): { logger: Logger; problems: string[]; warnings: string[]; refusals: string[] } {
@@ -1377,7 +1403,6 @@ export async function runStructureFuzz(seed: number, steps: number, options: Fuz
   const totals = emptyTotals();
   totals.seeds = 1;
   const log: string[] = [];
-  const honestErrorSamples: string[] = [];
   const docName = `fuzz-${seed}`;
   const dataDir = tempDataDir('structfuzz');
   const captured = capturingLogger();
@@ -1397,24 +1422,53 @@ export async function runStructureFuzz(seed: number, steps: number, options: Fuz
 
   const originalError = console.error;
   const originalWarn = console.warn;
-  /** Honest errors since the last check: an honest editor that throws on an update the server accepted (or
-   *  on its user's own edit of such a document) fails the step. */
-  const honestProblems: string[] = [];
+  const originalStackTraceLimit = Error.stackTraceLimit;
+  let currentStep = 0;
+  /** What runs synchronously right now, for attributing an error: an honest action (`h1 action #12`), the
+   *  hostile client building its update (`generator`), or nothing (sockets, timers). */
+  let running: { kind: 'action'; replica: string; n: number } | { kind: 'generator' } | null = null;
+  /** The last Yjs transaction an honest replica's doc (or the hostile client's shadow) began, and why: names
+   *  the doc when an error is logged outside any action (y-protocols logs an update it failed to apply after
+   *  the transaction ended). */
+  let lastTransaction: string | null = null;
+  /** Honest errors: an honest editor that throws on an update the server accepted (or on its user's own edit
+   *  of such a document) fails the step. `where` says which replica and action (or received update). */
+  const honestErrors: Array<{ step: number; where: string; text: string }> = [];
   const honestError = (text: string): void => {
     totals.honestErrors++;
-    if (honestErrorSamples.length < 10) honestErrorSamples.push(text.slice(0, 300));
-    if (honestProblems.length < 5) honestProblems.push(`honest error: ${text.slice(0, 600)}`);
+    const where =
+      running?.kind === 'action'
+        ? `${running.replica} action #${running.n} (running)`
+        : `no honest action running; the last Yjs transaction began in ${lastTransaction ?? 'none'}`;
+    if (honestErrors.length < 10) honestErrors.push({ step: currentStep, where, text: text.slice(0, 8000) });
   };
+  const honestProblems = (): string[] => honestErrors.slice(0, 5).map((e) => `honest error in ${e.where} at step ${e.step}: ${e.text.slice(0, 600)}`);
+  const consoleText = (args: unknown[]): string => args.map((a) => (a instanceof Error ? a.stack ?? a.message : String(a))).join(' ');
   if (options.captureConsole ?? true) {
-    console.error = (...args: unknown[]) => honestError(`console.error: ${args.map((a) => (a instanceof Error ? a.stack ?? a.message : String(a))).join(' ')}`);
+    console.error = (...args: unknown[]) => {
+      if (running?.kind === 'generator') {
+        // The hostile client's own clone (a local Y.Doc in this process), not an honest replica.
+        totals.generatorErrors++;
+        log.push(`  hostile generator: console.error: ${consoleText(args).slice(0, totals.generatorErrors === 1 ? 4000 : 300)}`);
+        return;
+      }
+      honestError(`console.error: ${consoleText(args)}`);
+    };
     console.warn = () => undefined;
   }
+  // V8 keeps 10 frames by default: too few to see which editor command or received update led to a Yjs error.
+  Error.stackTraceLimit = Math.max(originalStackTraceLimit, 100);
 
   let srv: TandemServer | null = null;
   let link: HostileLink | null = null;
   const shadow = new Y.Doc();
   const awareness = new Awareness(shadow);
   awareness.setLocalState(null);
+  // An error here is no honest editor's, but it is a failure all the same: the server relayed an update that
+  // a plain Y.Doc cannot integrate.
+  shadow.on('beforeTransaction', () => {
+    lastTransaction = `the hostile client's shadow, applying what the server sent, step ${currentStep}`;
+  });
   try {
     srv = await startTestServer({ dataDir }, { logger: captured.logger });
     const server = srv;
@@ -1438,6 +1492,11 @@ export async function runStructureFuzz(seed: number, steps: number, options: Fuz
       client.provider.on('connection-close', (event: { code: number; reason: string } | null) => {
         if (!tearingDown && event && event.code >= 4000) honestCloses.push(`${name} closed by the server: ${event.code} ${event.reason}`);
       });
+      replica.doc.on('beforeTransaction', (transaction: Y.Transaction) => {
+        const origin = transaction.origin as unknown;
+        const why = origin === client.provider ? 'applying an update received from the server' : `local, origin ${describeOrigin(origin)}`;
+        lastTransaction = `${name}, ${why}, step ${currentStep}`;
+      });
       const recent: Uint8Array[] = [];
       replica.doc.on('update', (update: Uint8Array, origin: unknown) => {
         if (origin === client.provider) return;
@@ -1456,12 +1515,24 @@ export async function runStructureFuzz(seed: number, steps: number, options: Fuz
     const honestActs = (): void => {
       for (const h of honest) {
         for (let n = Number(honestPrng.weighted({ 0: 3, 1: 4, 2: 2 })); n > 0; n--) {
+          const number = totals.honestActions + 1;
+          const errorsBefore = honestErrors.length;
+          let label = '(threw)';
+          running = { kind: 'action', replica: h.name, n: number };
           try {
-            const label = randomAction(h.replica, honestPrng);
-            totals.honestActions++;
-            if (log.length < 100_000) log.push(`  ${h.name} ${label}`);
+            label = randomAction(h.replica, honestPrng);
           } catch (error) {
             honestError(`${h.name} action threw: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+          } finally {
+            running = null;
+          }
+          totals.honestActions++;
+          // Everything an action does to its editor and Y.Doc is synchronous: errors reported meanwhile are its own.
+          const mine = honestErrors.slice(errorsBefore);
+          for (const e of mine) e.where = `${h.name} action #${number} ${label}`;
+          if (log.length < 100_000) {
+            log.push(`  ${h.name} ${label}`);
+            for (const e of mine) log.push(`    honest error during this action: ${e.text.slice(0, 200)}`);
           }
         }
       }
@@ -1671,7 +1742,7 @@ export async function runStructureFuzz(seed: number, steps: number, options: Fuz
         if (stale) captured.problems.push(`(${stale})`);
       }
       if (captured.problems.length > 0) return captured.problems.join('; ');
-      if (honestProblems.length > 0) return honestProblems.join('; ');
+      if (honestErrors.length > 0) return honestProblems().join('; ');
       const roomDoc = room();
       if (hasPending(roomDoc)) return 'the room holds pending structs or deletes';
       if (server.metrics.value('tandem_pending_dropped_total') > 0) return 'an accepted update left pending structs (tandem_pending_dropped_total > 0)';
@@ -1711,6 +1782,7 @@ export async function runStructureFuzz(seed: number, steps: number, options: Fuz
     };
 
     for (let step = 1; step <= config.steps; step++) {
+      currentStep = step;
       totals.steps++;
       // A viewer learns nothing more after a while: come back as an editor now and then.
       if (identity.role === Role.viewer && hostilePrng.chance(0.3)) (link as HostileLink | null)?.close();
@@ -1734,7 +1806,14 @@ export async function runStructureFuzz(seed: number, steps: number, options: Fuz
         await (link as HostileLink | null)?.barrier();
       }
       stepUpdates.length = 0;
-      const plan = makePlan();
+      // Building the update is synchronous: whatever Yjs logs meanwhile comes from the hostile client's clone.
+      running = { kind: 'generator' };
+      let plan: Plan;
+      try {
+        plan = makePlan();
+      } finally {
+        running = null;
+      }
       totals.plans[plan.kind] = (totals.plans[plan.kind] ?? 0) + 1;
       log.push(`step ${step}: ${plan.label.slice(0, 400)}${plan.asStep2 ? ' (as step 2)' : ''}${plan.answerFrom ? ' (answers resyncs)' : ''}`);
       if (concurrent) honestActs();
@@ -1771,6 +1850,7 @@ export async function runStructureFuzz(seed: number, steps: number, options: Fuz
     fs.rmSync(dataDir, { recursive: true, force: true });
     console.error = originalError;
     console.warn = originalWarn;
+    Error.stackTraceLimit = originalStackTraceLimit;
   }
   let known: FuzzResult['known'] = null;
   const finding = failure ? knownFinding(failure) : null;
@@ -1783,5 +1863,8 @@ export async function runStructureFuzz(seed: number, steps: number, options: Fuz
   if (srv) for (const [reason, n] of Object.entries(refusalCounts(srv))) if (n > 0) refusalTotals[reason] = n;
   totals.refusals = refusalTotals;
   totals.failures = failure ? 1 : 0;
-  return { config, totals, failure, failedStep, known, honestErrorSamples, log };
+  const honestErrorSamples = honestErrors.map((e) => `${e.where} at step ${e.step}: ${e.text.slice(0, 300)}`);
+  const first = honestErrors[0];
+  const firstHonestError = first ? `${first.where} at step ${first.step}:\n${first.text}` : null;
+  return { config, totals, failure, failedStep, known, honestErrorSamples, firstHonestError, log };
 }
