@@ -61,6 +61,8 @@ export async function handleDocuments(segments: string[], deps: AccountsDeps, re
   const ownsTrashed = meta !== null && meta.deletedAt !== null && meta.ownerId === user.id;
   const route = `${method} ${[resource, sub].filter((part) => part !== undefined).join('/')}`.trim();
   if (ownsTrashed && (route === 'POST restore' || route === 'DELETE purge')) return trashRoute(route, deps, meta, response);
+  // A token request may bring a link secret that gives the role: it is judged before the role check.
+  if (route === 'POST token' && meta) return documentToken(deps, signedIn, meta, request, response);
   const role = await deps.directory.roleOf(user, meta);
   if (!meta || role === null) return fail(response, 404, NOT_FOUND);
   const isOwner = role === DocumentRole.owner;
@@ -131,8 +133,6 @@ export async function handleDocuments(segments: string[], deps: AccountsDeps, re
       await deps.live.reviewDocument(meta.id);
       return ok(response, await sharing(deps, { ...meta, ownerId: next.id }, false));
     }
-    case 'POST token':
-      return documentToken(deps, signedIn, meta, request, response);
     default:
       if (resource === 'members' && sub !== undefined && method === 'DELETE') {
         if (!ownerOnly()) return true;
