@@ -50,10 +50,12 @@ export interface ServerProcess {
   output(): string;
 }
 
-/** Runs `server/main.ts` in its own process (so it can be killed with SIGKILL) and waits until it listens. */
-export async function spawnServer(options: { dataDir: string; port?: number; env?: Record<string, string> }): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'server/main.ts')], {
-    cwd: REPO_ROOT,
+/** Runs `server/main.ts` in its own process (so it can be killed with SIGKILL) and waits until it listens.
+ *  `root`: another checkout to run (benchmarks compare against an older commit's server). */
+export async function spawnServer(options: { dataDir: string; port?: number; env?: Record<string, string>; root?: string }): Promise<ServerProcess> {
+  const root = options.root ?? REPO_ROOT;
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server/main.ts')], {
+    cwd: root,
     env: {
       ...process.env,
       PORT: String(options.port ?? 0),
