@@ -113,7 +113,7 @@ describe('rate limits', () => {
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
     const last = answers[3];
     expect(Number(last?.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect((last?.body as { error: string }).error).toMatch(/^Too many attempts\. Try again in \d+ seconds\.$/);
+    expect((last?.body as unknown as { error: string }).error).toMatch(/^Too many attempts\. Try again in \d+ seconds\.$/);
   });
 
   it('failed sign-ins per account: the right password is refused too once the limit is reached', async () => {
