@@ -260,7 +260,7 @@ class UpdatePlan {
       if (sides.some((side) => side instanceof Y.GC)) return null;
       const placements = sides.map((side) => this.placementOfStruct(side as Y.Item));
       const [left, right] = placements;
-      if (left && right && (left.parent !== right.parent || left.parentSub !== right.parentSub)) {
+      if (left && right && (this.parentKey(left.parent) !== this.parentKey(right.parent) || left.parentSub !== right.parentSub)) {
         refuse({ kind: 'malformed', detail: 'origins lie in different parents' });
       }
       return placements[0] ?? null;
@@ -275,6 +275,20 @@ class UpdatePlan {
       return container === null ? null : { container, parentSub: item.parentSub, parent: holder };
     }
     return null;
+  }
+
+  /**
+   * One identity per parent, however a placement names it: an integrated item names its live type, a new
+   * item the type's holder item (or the root's name). Comparing the names as given refused honest updates
+   * whose left origin was integrated and whose right origin came in the same update (convergence soak
+   * seeds 5397, 5408, 5518, 5663).
+   */
+  private parentKey(parent: unknown): unknown {
+    if (parent instanceof Y.AbstractType) {
+      if (parent._item) return parent._item;
+      for (const [name, type] of this.doc.share) if (type === parent) return name;
+    }
+    return parent;
   }
 
   private structAt(id: Y.ID): Struct {

@@ -13,6 +13,7 @@ import * as Y from 'yjs';
 import { SECTION_ID_ATTRIBUTE } from '../sections/blockSummaries.js';
 import { headingsBySectionId, SECTION_ID_REPAIR_ORIGIN } from '../sections/sectionIdRepair.js';
 import { CrossBlockEnter } from './crossBlockEnter.js';
+import { LocalAutolinkLink } from './localAutolink.js';
 import { NestingDepthLimit } from './nestingDepthLimit.js';
 import { StaleSelectionRecovery } from './staleSelectionRecovery.js';
 
@@ -96,8 +97,10 @@ export function documentExtensions(): AnyExtension[] {
     StarterKit.configure({
       // Collaboration brings a Yjs-aware undo that only undoes this user's own changes.
       undoRedo: false,
-      link: { openOnClick: false, autolink: true, defaultProtocol: 'https' },
+      // Replaced by LocalAutolinkLink: Tiptap's autolink also reacts to y-sync renders.
+      link: false,
     }),
+    LocalAutolinkLink.configure({ openOnClick: false, autolink: true, defaultProtocol: 'https' }),
     TaskList,
     TaskItem.configure({ nested: true }),
     // Every heading carries a stable `sectionId` (the identity of its section for presence, locks and the

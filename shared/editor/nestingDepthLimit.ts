@@ -10,9 +10,16 @@
  * filtered, or the editor would stop showing its Y.Doc.
  *
  * Depth counts elements as the server does: a top-level block is 1; text does not count, inline
- * elements (hardBreak) do. Only the ranges the transaction changed are looked at.
+ * elements (hardBreak) do. Only the parts of the document the transaction's steps touched are looked at:
+ * for each step, everything from the first to the last position its step map changed, mapped to the
+ * final document. That span includes what a ReplaceAroundStep moves without replacing (its gap): wrapping
+ * a block in a list is one such step, whose map changes only the wrapper's opening and closing tokens
+ * while the wrapped block and everything in it go two levels deeper. Tiptap's `getChangedRanges` reports
+ * only those tokens; checking only them let a list toggled around a paragraph at depth 39 through (list
+ * 39, item 40, paragraph 41), and the server refused its author (structure fuzzer seeds 1100, 1103, 1135,
+ * "block taskList:true").
  */
-import { Extension, getChangedRanges } from '@tiptap/core';
+import { Extension } from '@tiptap/core';
 import { isChangeOrigin } from '@tiptap/extension-collaboration';
 import type { Node as ProseMirrorNode } from '@tiptap/pm/model';
 import { Plugin, PluginKey, type Transaction } from '@tiptap/pm/state';
@@ -30,9 +37,28 @@ function nestsTooDeep(doc: ProseMirrorNode, from: number, to: number): boolean {
   return tooDeep;
 }
 
+/** For each step that changed positions, the span of the final document it touched (gaps included). */
+function touchedSpans(tr: Transaction): Array<{ from: number; to: number }> {
+  const spans: Array<{ from: number; to: number }> = [];
+  tr.mapping.maps.forEach((map, index) => {
+    let from = Infinity;
+    let to = -Infinity;
+    map.forEach((_oldStart, _oldEnd, newStart, newEnd) => {
+      from = Math.min(from, newStart);
+      to = Math.max(to, newEnd);
+    });
+    // Mark and attribute steps change no positions and no depth.
+    if (from > to) return;
+    const later = tr.mapping.slice(index + 1);
+    spans.push({ from: later.map(from, -1), to: later.map(to, 1) });
+  });
+  return spans;
+}
+
 export function transactionNestsTooDeep(tr: Transaction): boolean {
   if (!tr.docChanged) return false;
-  return getChangedRanges(tr).some(({ newRange }) => nestsTooDeep(tr.doc, newRange.from, Math.min(newRange.to, tr.doc.content.size)));
+  const size = tr.doc.content.size;
+  return touchedSpans(tr).some(({ from, to }) => nestsTooDeep(tr.doc, Math.max(0, Math.min(from, size)), Math.min(Math.max(to, from), size)));
 }
 
 export const NestingDepthLimit = Extension.create({

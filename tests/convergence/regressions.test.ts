@@ -146,6 +146,15 @@ describe('pinned seeds that once failed', () => {
       expect(result.problems, describeFailure(result, FILE)).toEqual([]);
     }
   });
+  test('seeds 5397, 5408, 5518, 5663: the server would have refused an honest update ("origins lie in different parents")', async () => {
+    // The update check compared the two origins' parents by how each placement named it: the live type
+    // for an integrated origin, the holder item or root name for one in the same update. It now compares
+    // one identity per parent (server/integrity/updateCheck.ts parentKey).
+    for (const seed of [5397, 5408, 5518, 5663]) {
+      const result = await runScenario(seed);
+      expect([...result.failures, ...result.problems], describeFailure(result, FILE)).toEqual([]);
+    }
+  });
 });
 
 describe('known issues still reproduce (remove the entry when an upgrade or a fix resolves it)', () => {

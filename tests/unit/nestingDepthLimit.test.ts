@@ -22,6 +22,11 @@ function nested(depth: number): JSONContent {
   return node;
 }
 
+/** Element depth of the deepest node (text does not count), as the server counts it. */
+function deepest(node: JSONContent, depth = 0): number {
+  return Math.max(depth, ...(node.content ?? []).filter((child) => child.type !== 'text').map((child) => deepest(child, depth + 1)));
+}
+
 function editorAtDeepestText(depth: number): Editor {
   const editor = new Editor({ element: document.createElement('div'), injectCSS: false, extensions: documentExtensions(), content: { type: 'doc', content: [nested(depth)] } });
   editors.push(editor);
@@ -48,6 +53,33 @@ describe('nesting depth limit in the editor', () => {
     expect(editor.getJSON()).toEqual(before);
     editor.commands.splitBlock();
     expect(editor.state.doc.textBetween(0, editor.state.doc.content.size, '|')).toMatch(/^de\|ep/);
+  });
+
+  // Wrapping is one ReplaceAroundStep whose step map changes only the wrapper's tokens; the wrapped block
+  // goes two levels deeper without being in a changed range (structure fuzzer seeds 1100, 1103, 1135).
+  it.each(['toggleBulletList', 'toggleOrderedList', 'toggleTaskList'] as const)('drops %s around a paragraph one level above the limit', (command) => {
+    const editor = editorAtDeepestText(MAX_NESTING_DEPTH - 1);
+    const before = editor.getJSON();
+    editor.commands[command]();
+    expect(editor.getJSON()).toEqual(before);
+    expect(deepest(editor.getJSON())).toBe(MAX_NESTING_DEPTH - 1);
+  });
+
+  it('applies a list toggle that ends exactly at the limit', () => {
+    const editor = editorAtDeepestText(MAX_NESTING_DEPTH - 2);
+    editor.commands.toggleTaskList();
+    expect(deepest(editor.getJSON())).toBe(MAX_NESTING_DEPTH);
+  });
+
+  it('checks everything a wrap moves, not just the wrapper: a blockquote around the whole nest', () => {
+    const editor = editorAtDeepestText(MAX_NESTING_DEPTH);
+    const before = editor.getJSON();
+    const { doc } = editor.state;
+    const range = doc.resolve(0).blockRange(doc.resolve(doc.content.size));
+    const blockquote = editor.schema.nodes.blockquote;
+    if (!range || !blockquote) throw new Error('no block range or blockquote type');
+    editor.view.dispatch(editor.state.tr.wrap(range, [{ type: blockquote }]));
+    expect(editor.getJSON()).toEqual(before);
   });
 
   it('allows the same edits one level higher', () => {
