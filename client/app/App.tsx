@@ -1,38 +1,60 @@
-import { useEffect, useState } from 'react';
+/**
+ * The app shell: who is signed in decides what each address shows.
+ *
+ *   /d/<id> with a host application's token → the document, as the host said (the embedding contract)
+ *   /d/<id>?link=… while signed out          → "Enter your name to join" (or sign in)
+ *   anything while signed out                → sign-in (or first-run setup), at the same address, so the
+ *                                              page asked for opens once the person is in
+ *   /                                        → your documents
+ */
+import { useEffect } from 'react';
+import { loadAuth, useAuth } from '../accounts/authStore.js';
+import { AuthPage } from '../accounts/AuthPage.js';
+import { GuestJoin } from '../accounts/GuestJoin.js';
 import { HomePage } from '../home/HomePage.js';
-import type { Identity } from '../identity/identity.js';
-import { useIdentity } from '../identity/useIdentity.js';
-import { WelcomeDialog } from '../identity/WelcomeDialog.js';
 import { assertNever } from '../../shared/protocol/messages.js';
-import { TokenManager } from '../session/tokens.js';
+import { readHostSession } from '../session/tokens.js';
 import { DocumentPage } from './DocumentPage.js';
-import { navigate, parseRoute, usePathname } from './route.js';
+import { linkFromAddress, navigate, parseRoute, usePathname } from './route.js';
 
 export function App() {
-  const identity = useIdentity();
-  // A first visit asks for a name before anything else: every token and caret label needs one.
-  if (!identity) return <WelcomeDialog />;
-  return <SignedIn identity={identity} />;
-}
-
-function SignedIn({ identity }: { identity: Identity }) {
+  const auth = useAuth();
   const route = parseRoute(usePathname());
-  // One token manager for the whole tab, so documents opened one after another share a token.
-  const [tokens] = useState(() => new TokenManager(identity));
 
-  useEffect(() => tokens.setIdentity(identity), [tokens, identity]);
-  useEffect(() => () => tokens.dispose(), [tokens]);
+  useEffect(() => {
+    void loadAuth();
+  }, []);
+
+  if (auth.kind === 'loading') return <div className="app app--loading" aria-busy="true" />;
+  if (auth.kind === 'unreachable') {
+    return (
+      <main className="problem" role="alert" data-testid="unreachable">
+        <h1>Can&apos;t reach Tandem</h1>
+        <p className="muted">The server isn&apos;t answering. Check your connection; this page tries again when you do.</p>
+        <button type="button" className="button button--primary" onClick={() => void loadAuth()}>
+          Try again
+        </button>
+      </main>
+    );
+  }
+  const { state } = auth;
+  const me = state.user;
 
   switch (route.page) {
+    case 'document': {
+      if (readHostSession()) return <DocumentPage key={route.docName} docName={route.docName} me={me} />;
+      if (me) return <DocumentPage key={`${route.docName}:${me.id}`} docName={route.docName} me={me} />;
+      const link = linkFromAddress();
+      if (link !== null) return <GuestJoin docName={route.docName} link={link} state={state} />;
+      return <AuthPage state={state} />;
+    }
     case 'home':
-      return <HomePage identity={identity} />;
-    case 'document':
-      return <DocumentPage key={route.docName} docName={route.docName} identity={identity} tokens={tokens} />;
+      return me ? <HomePage me={me} /> : <AuthPage state={state} />;
     case 'invalidDocument':
       return (
         <Problem
           title="This link is not valid"
-          text={`"${route.raw}" is not a document name. Names use letters, digits, "-", "_" and ".".`}
+          text={`"${route.raw}" is not a document address. Check the link, or open the document from your list.`}
         />
       );
     case 'notFound':

@@ -12,12 +12,21 @@ const NOTICE_MS = 6_000;
 export function Banners({ snapshot, session }: { snapshot: SessionSnapshot; session: CollabSession }) {
   const summary = useReconnectSummary(snapshot);
   const notice = useTransientNotice(snapshot.notice);
-  const { connection, readOnlyReason } = snapshot;
+  const { connection, readOnlyReason, access } = snapshot;
+  // Lost access, no such document, signed out: the page shows its own screen for these, not a banner.
+  const ownScreen = connection.kind === 'error' && (connection.cause === 'accessRevoked' || connection.cause === 'notFound' || connection.cause === 'signedOut');
 
   return (
     <div className="banners">
       {connection.kind === 'error' && keepsUnsyncedChange(connection.cause) && <RefusedChangeBanner message={connection.message} session={session} />}
-      {connection.kind === 'error' && !keepsUnsyncedChange(connection.cause) && (
+      {access?.changeDropped && connection.kind !== 'error' && (
+        <RefusedChangeBanner
+          testId="dropped-change-banner"
+          message={`${readOnlyReason ?? 'Your access changed.'} Your latest changes did not reach the server: they are only on this device. Copy your text if you need it, then discard them to see the document as it is.`}
+          session={session}
+        />
+      )}
+      {connection.kind === 'error' && !keepsUnsyncedChange(connection.cause) && !ownScreen && (
         <div className="banner banner--bad" role="alert" data-testid="error-banner">
           <span>{connection.message}</span>
           <button type="button" className="button button--small" onClick={() => navigate('/')}>
@@ -37,9 +46,9 @@ export function Banners({ snapshot, session }: { snapshot: SessionSnapshot; sess
           {summary}
         </div>
       )}
-      {readOnlyReason !== null && (
-        <div className="banner banner--muted" role="status">
-          This document is view-only for you{readOnlyReason ? `: ${readOnlyReason}` : '.'}
+      {readOnlyReason !== null && !access?.changeDropped && !ownScreen && (
+        <div className={`banner ${access?.changed ? 'banner--notice' : 'banner--muted'}`} role="status" data-testid="access-banner" data-role={access?.role ?? ''}>
+          {readOnlyReason}
         </div>
       )}
       {notice && readOnlyReason === null && (

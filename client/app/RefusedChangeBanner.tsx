@@ -1,46 +1,17 @@
-import { useEffect, useRef, useState } from 'react';
-import { DOCUMENT_FRAGMENT } from '../../shared/editor/extensions.js';
-import { documentPlainText } from '../editor/plainText.js';
+import { useState } from 'react';
 import type { CollabSession, DiscardOutcome } from '../session/CollabSession.js';
+import { useCopyDocumentText } from './copyText.js';
 
 /**
- * The server refused a change of ours, which is still on this device (and would be sent again on every
- * reload). Two ways out, in order: copy the text, then discard what the server does not have.
+ * The server refused a change of ours, or dropped it because our role no longer allows editing: it is still
+ * on this device (and would be sent again on every reload). Two ways out, in order: copy the text, then
+ * discard what the server does not have.
  */
-type CopyState = { kind: 'idle' } | { kind: 'copied' } | { kind: 'manual'; text: string };
 type DiscardState = { kind: 'idle' } | { kind: 'confirming' } | { kind: 'working' } | { kind: 'stuck'; outcome: Exclude<DiscardOutcome, 'reloading'> };
 
-/** How long "Copied" stays on the button: long enough to read, then back to the action. */
-const COPIED_MS = 2_000;
-
-export function RefusedChangeBanner({ message, session }: { message: string; session: CollabSession }) {
-  const [copy, setCopy] = useState<CopyState>({ kind: 'idle' });
+export function RefusedChangeBanner({ message, session, testId = 'error-banner' }: { message: string; session: CollabSession; testId?: string }) {
+  const { copy, copyText, textareaRef } = useCopyDocumentText(session);
   const [discard, setDiscard] = useState<DiscardState>({ kind: 'idle' });
-  const textareaRef = useRef<HTMLTextAreaElement>(null);
-
-  useEffect(() => {
-    if (copy.kind !== 'copied') return;
-    const timer = setTimeout(() => setCopy({ kind: 'idle' }), COPIED_MS);
-    return () => clearTimeout(timer);
-  }, [copy]);
-
-  useEffect(() => {
-    if (copy.kind !== 'manual') return;
-    textareaRef.current?.focus();
-    textareaRef.current?.select();
-  }, [copy]);
-
-  const copyText = async (): Promise<void> => {
-    // From the Y.Doc, not the editor: the refused change may be text the editor cannot show.
-    const text = documentPlainText(session.doc.getXmlFragment(DOCUMENT_FRAGMENT));
-    try {
-      // Needs a secure context and, in some browsers, permission; fall back to a selected text field.
-      await navigator.clipboard.writeText(text);
-      setCopy({ kind: 'copied' });
-    } catch {
-      setCopy({ kind: 'manual', text });
-    }
-  };
 
   const discardChanges = async (): Promise<void> => {
     setDiscard({ kind: 'working' });
@@ -50,7 +21,7 @@ export function RefusedChangeBanner({ message, session }: { message: string; ses
   };
 
   return (
-    <div className="banner banner--bad banner--stacked" role="alert" data-testid="error-banner">
+    <div className="banner banner--bad banner--stacked" role="alert" data-testid={testId}>
       <p className="banner__text">{message}</p>
       {discard.kind === 'confirming' ? (
         <div className="banner__confirm" data-testid="discard-confirm">

@@ -19,7 +19,7 @@ export function ConnectionStatus({ snapshot }: { snapshot: SessionSnapshot }) {
 export function SaveStatus({ snapshot }: { snapshot: SessionSnapshot }) {
   const pending = snapshot.pendingChanges > 0;
   const { connection } = snapshot;
-  const refused = connection.kind === 'error' && keepsUnsyncedChange(connection.cause);
+  const refused = (connection.kind === 'error' && keepsUnsyncedChange(connection.cause)) || (snapshot.access?.changeDropped ?? false);
   return (
     <span
       className={`save-state${pending ? ' save-state--pending' : ''}${refused ? ' save-state--refused' : ''}`}

@@ -3,6 +3,7 @@
  * that a router library would be more code than it saves.
  */
 import { useSyncExternalStore } from 'react';
+import { LINK_PARAM } from '../../shared/accounts/api.js';
 import { isValidDocName } from '../../shared/docName.js';
 
 export type Route =
@@ -48,4 +49,18 @@ export function navigate(path: string): void {
 
 export function usePathname(): string {
   return useSyncExternalStore(subscribe, () => location.pathname);
+}
+
+/** The share link's secret in the address (`/d/<id>?link=<secret>`), if any. */
+export function linkFromAddress(): string | null {
+  const link = new URLSearchParams(location.search).get(LINK_PARAM);
+  return link === null || link === '' ? null : link;
+}
+
+/** Takes the secret out of the address bar once the server has it, so history and screenshots do not keep it. */
+export function removeLinkFromAddress(): void {
+  const url = new URL(location.href);
+  if (!url.searchParams.has(LINK_PARAM)) return;
+  url.searchParams.delete(LINK_PARAM);
+  history.replaceState(history.state, '', url.pathname + url.search + url.hash);
 }

@@ -9,15 +9,15 @@
 import { IndexeddbPersistence, storeState } from 'y-indexeddb';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import type { SessionResponse } from '../../shared/auth.js';
-import { closeReaction } from '../../shared/protocol/closeCodes.js';
+import { canEdit, type DocumentRole } from '../../shared/accounts/api.js';
+import { CloseCode, closeReaction } from '../../shared/protocol/closeCodes.js';
 import { TANDEM_OPT_IN_PARAM, assertNever, encodeTandemMessage, type TandemMessage } from '../../shared/protocol/messages.js';
-import { isRefusedUpdateReason, stopCause, stopMessage } from './closeMessages.js';
+import { isRefusedUpdateReason, stopCause, stopMessage, type StopCause } from './closeMessages.js';
 import { initialConnectionState, nextConnectionState, type ConnectionEvent, type ConnectionState } from './connectionMachine.js';
 import { FlushTracker } from './flushTracker.js';
 import { deleteLocalCopy } from './localCopy.js';
 import { installTandemChannel } from './tandemChannel.js';
-import { tokenRole, type TokenManager } from './tokens.js';
+import { TokenError, type DocumentToken, type TokenManager } from './tokens.js';
 
 export interface SessionSnapshot {
   connection: ConnectionState;
@@ -25,10 +25,23 @@ export interface SessionSnapshot {
   pendingChanges: number;
   /** IndexedDB has loaded and holds this document (false while opening, or if storage is unavailable). */
   storedLocally: boolean;
-  /** Set when the server says this connection may only read. */
+  /** Set when this connection may only read (our role, or the server said so), in the words to show. */
   readOnlyReason: string | null;
   /** The latest polite notice from the server, e.g. an edit it refused. */
   notice: { text: string; id: number } | null;
+  /** What we may do here; absent until the first token says. */
+  access?: DocumentAccess;
+}
+
+export interface DocumentAccess {
+  role: DocumentRole;
+  /** Our role changed while we were connected (the server's `access` notice). */
+  changed: boolean;
+  /**
+   * This replica holds changes the server never accepted, and our role no longer lets them through (typed
+   * just before the role was lowered, or offline before it). They are only on this device.
+   */
+  changeDropped: boolean;
 }
 
 /** What became of "Discard unsynced changes": the page reloads, or another tab holds the local copy open. */
@@ -40,7 +53,27 @@ const FLUSH_DEBOUNCE_MS = 300;
 const MAX_BACKOFF_MS = 5_000;
 /** Token fetch retries (server unreachable): start fast, never hammer. */
 const AUTH_RETRY_MS = [1_000, 2_000, 5_000, 10_000] as const;
-const VIEW_ONLY_REASON = 'You can view this document but not edit it.';
+/** The words for a role lowered while we were away (the server's `access` notice says the same when it is live). */
+function loweredText(role: DocumentRole): string | null {
+  if (role === 'viewer') return 'Your access changed: you can now only view.';
+  if (role === 'commenter') return 'Your access changed: you can now comment but not edit.';
+  return null;
+}
+
+/** The calm words for a role that cannot edit (shown above the editor). */
+export function readOnlyText(role: DocumentRole): string | null {
+  switch (role) {
+    case 'viewer':
+      return 'You can view this document.';
+    case 'commenter':
+      return 'You can comment on this document (comments are coming).';
+    case 'editor':
+    case 'owner':
+      return null;
+    default:
+      return assertNever(role);
+  }
+}
 /** More 4401s than this within a minute means the server will not accept our tokens: stop, don't loop. */
 const MAX_REAUTHS_PER_MINUTE = 3;
 
@@ -64,14 +97,15 @@ export class CollabSession {
   private authFailures = 0;
   private reauthTimes: number[] = [];
   /** Who the token we connect with says we are; a change means a rename. */
-  private tokenUser: SessionResponse['user'] | null = null;
+  private tokenUser: DocumentToken['user'] | null = null;
+  /** What the server had when this connection opened (its sync step 1), for checkForDroppedChanges. */
+  private serverStateVector: Uint8Array | null = null;
   private destroyed = false;
   private readonly cleanups: Array<() => void> = [];
 
   constructor(
     readonly docName: string,
     private readonly tokens: TokenManager,
-    private readonly onLocalEdit: () => void,
   ) {
     this.persistence = new IndexeddbPersistence(docName, this.doc);
     const wsBase = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
@@ -85,6 +119,10 @@ export class CollabSession {
       onServerStateAnswered: () => {
         this.serverStateAnswered = true;
         this.requestFlush();
+      },
+      onServerStateVector: (stateVector) => {
+        this.serverStateVector = stateVector;
+        this.checkForDroppedChanges();
       },
     });
     this.wireDocument();
@@ -151,7 +189,6 @@ export class CollabSession {
       this.flush.recordLocalUpdate();
       this.update({ pendingChanges: this.flush.pending });
       this.scheduleFlush();
-      if (origin !== this.persistence) this.onLocalEdit();
     };
     this.doc.on('update', onUpdate);
     this.cleanups.push(() => this.doc.off('update', onUpdate));
@@ -196,6 +233,8 @@ export class CollabSession {
       const reaction = closeReaction(code);
       switch (reaction) {
         case 'reauthenticate':
+          // The session itself ended: a new token would be refused too, so go back to sign-in.
+          if (stopCause(code, reason) === 'signedOut') return this.stop(code, 'signedOut');
           return this.reauthenticate(code);
         case 'stop':
           return this.dispatch({ type: 'stopped', code, message: stopMessage(code, reason), cause: stopCause(code, reason) });
@@ -205,13 +244,13 @@ export class CollabSession {
           return assertNever(reaction);
       }
     });
-    const offToken = this.tokens.onToken((session) => {
+    const offToken = this.tokens.onToken((token) => {
       const previous = this.tokenUser;
-      this.useToken(session);
+      this.useToken(token);
       // A rename only reaches others once the server sees the new token (it stamps names into
       // awareness from the token), so reconnect now rather than at the next network blip. A routine
       // refresh needs nothing: the provider re-reads params on its next (re)connect.
-      const renamed = previous !== null && (previous.name !== session.user.name || previous.color !== session.user.color);
+      const renamed = previous !== null && (previous.name !== token.user.name || previous.color !== token.user.color);
       if (renamed && provider.wsconnected) {
         provider.disconnect();
         provider.connect();
@@ -255,15 +294,16 @@ export class CollabSession {
     if (this.authTimer) clearTimeout(this.authTimer);
     if (this.tokenUser === null) this.dispatch({ type: 'authenticating' });
     this.tokens.current().then(
-      (session) => {
+      (token) => {
         if (this.destroyed || !navigator.onLine) return;
         this.authFailures = 0;
-        this.useToken(session);
+        this.useToken(token);
         this.provider.connect();
       },
       (error: unknown) => {
         if (this.destroyed || !navigator.onLine) return;
-        console.warn('Could not get a session token', error);
+        if (this.stopForToken(error)) return;
+        console.warn('Could not get a document token', error);
         const delay = AUTH_RETRY_MS[Math.min(this.authFailures, AUTH_RETRY_MS.length - 1)] ?? 10_000;
         this.authFailures++;
         this.dispatch({ type: 'socketClosed', retryInMs: delay });
@@ -276,26 +316,107 @@ export class CollabSession {
     const now = Date.now();
     this.reauthTimes = [...this.reauthTimes.filter((time) => now - time < 60_000), now];
     if (this.reauthTimes.length > MAX_REAUTHS_PER_MINUTE) {
-      this.dispatch({ type: 'stopped', code, message: stopMessage(code), cause: 'sessionRefused' });
+      this.stop(code, 'sessionRefused');
       return;
     }
     this.dispatch({ type: 'authenticating' });
     this.tokens.refresh().then(
-      (session) => {
+      (token) => {
         if (this.destroyed || !navigator.onLine) return;
-        this.useToken(session);
+        this.useToken(token);
         this.provider.connect();
       },
-      () => this.authenticateAndConnect(),
+      (error: unknown) => {
+        if (this.destroyed || this.stopForToken(error)) return;
+        this.authenticateAndConnect();
+      },
     );
   }
 
-  private useToken(session: SessionResponse): void {
-    this.provider.params.token = session.token;
-    this.tokenUser = session.user;
+  private stop(code: number, cause: StopCause, reason = ''): void {
+    this.dispatch({ type: 'stopped', code, message: stopMessage(code, reason, cause), cause });
+  }
+
+  /** A token refusal that no retry can fix ends the session here; true when it did. */
+  private stopForToken(error: unknown): boolean {
+    if (!(error instanceof TokenError) || error.failure === 'unavailable') return false;
+    if (error.failure === 'signedOut') {
+      this.stop(CloseCode.unauthenticated, 'signedOut');
+      return true;
+    }
+    // No such document for us: if we were in a moment ago, our access ended; otherwise we never had it.
+    this.stop(CloseCode.forbidden, this.tokenUser === null ? 'notFound' : 'accessRevoked');
+    return true;
+  }
+
+  private useToken(token: DocumentToken): void {
+    this.provider.params.token = token.token;
+    this.tokenUser = token.user;
     // Read-only before the first keystroke: an edit the server refuses would stay in this replica.
-    const readOnlyReason = tokenRole(session.token) === 'viewer' ? VIEW_ONLY_REASON : null;
-    if (readOnlyReason !== this.snapshot.readOnlyReason) this.update({ readOnlyReason });
+    this.setRole(token.role, this.snapshot.access?.changed ?? false);
+  }
+
+  private setRole(role: DocumentRole, changed: boolean, readOnlyReason = readOnlyText(role)): void {
+    const access = this.snapshot.access;
+    const changeDropped = (access?.changeDropped ?? false) && !canEdit(role);
+    if (access?.role === role && access.changed === changed && access.changeDropped === changeDropped && this.snapshot.readOnlyReason === readOnlyReason) return;
+    this.update({ access: { role, changed, changeDropped }, readOnlyReason });
+    // Lowered: whatever we sent since this connection opened and the server lacks was dropped.
+    if (!canEdit(role)) this.checkForDroppedChanges();
+  }
+
+  /**
+   * On each connection the server tells what it has. While we may not edit, anything we hold beyond that is a
+   * change it dropped (or will drop): say so, so the person can copy it before discarding. Counts inserted
+   * content only: a deletion alone leaves no trace in a state vector, and the text is still on the server.
+   */
+  private checkForDroppedChanges(): void {
+    const access = this.snapshot.access;
+    if (!access || canEdit(access.role) || access.changeDropped || this.serverStateVector === null) return;
+    let server: Map<number, number>;
+    try {
+      server = Y.decodeStateVector(this.serverStateVector);
+    } catch {
+      return;
+    }
+    const ahead = [...Y.decodeStateVector(Y.encodeStateVector(this.doc))].some(([client, clock]) => clock > (server.get(client) ?? 0));
+    if (ahead) this.update({ access: { ...access, changeDropped: true } });
+  }
+
+  private relearnRole(): void {
+    this.tokens.refresh().then(
+      (token) => {
+        if (!this.destroyed) this.setRole(token.role, true, loweredText(token.role));
+      },
+      (error: unknown) => {
+        if (!this.destroyed) this.stopForToken(error);
+      },
+    );
+  }
+
+  /**
+   * Our role changed while connected. Lowered below editor: the server drops our updates from now on, so the
+   * editor turns read-only at once, and whatever we sent in between is found out by asking the server what
+   * it has (a reconnect: its sync step 1 carries its state vector). Raised: editable again, no reload.
+   */
+  private accessChanged(role: DocumentRole, reason: string, id: number): void {
+    const wasEditing = this.snapshot.access ? canEdit(this.snapshot.access.role) : false;
+    if (canEdit(role)) {
+      const dropped = this.snapshot.access?.changeDropped ?? false;
+      this.setRole(role, true);
+      if (!wasEditing) this.update({ notice: { text: reason, id } });
+      // What the server dropped while we could not edit goes through now, in the sync of a new connection.
+      if (dropped && this.provider.wsconnected) {
+        this.provider.disconnect();
+        this.provider.connect();
+      }
+      return;
+    }
+    this.setRole(role, true, reason);
+    if (wasEditing && this.flush.pending > 0 && this.provider.wsconnected) {
+      this.provider.disconnect();
+      this.provider.connect();
+    }
   }
 
   private scheduleFlush(): void {
@@ -323,11 +444,24 @@ export class CollabSession {
       case 'notice': {
         const { notice } = message;
         const id = (this.snapshot.notice?.id ?? 0) + 1;
-        if (notice.type === 'readOnly') this.update({ readOnlyReason: notice.reason, notice: { text: notice.reason, id } });
-        // A refused update is followed by a close with the same reason, which the error banner says in
-        // plain words; other refusals (a lock undid part of a change) are polite notices of their own.
-        else if (!isRefusedUpdateReason(notice.reason)) this.update({ notice: { text: notice.reason, id } });
-        return;
+        switch (notice.type) {
+          case 'readOnly':
+            // Our token said we could edit, but the server (which re-reads sharing at every connection) says
+            // otherwise: our role was lowered while we were away. Ask for a token, which carries the role now.
+            // (A host application's token states its role and is trusted as it stands: nothing to relearn.)
+            if (this.snapshot.access && canEdit(this.snapshot.access.role) && !this.tokens.hostMode) this.relearnRole();
+            else if (this.snapshot.readOnlyReason === null) this.update({ readOnlyReason: notice.reason });
+            return;
+          case 'access':
+            return this.accessChanged(notice.role, notice.reason, id);
+          case 'updateRefused':
+            // A refused update is followed by a close with the same reason, which the error banner says in
+            // plain words; other refusals (a lock undid part of a change) are polite notices of their own.
+            if (!isRefusedUpdateReason(notice.reason)) this.update({ notice: { text: notice.reason, id } });
+            return;
+          default:
+            return assertNever(notice);
+        }
       }
       case 'flushRequest':
         return; // only clients send these

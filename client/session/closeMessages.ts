@@ -1,5 +1,5 @@
 /** What a person reads when the server refuses a document for good, with what to do next. */
-import { CloseCode, QUOTA_EXCEEDED_REASON, REFUSED_UPDATE_REASON_PREFIX } from '../../shared/protocol/closeCodes.js';
+import { ACCESS_REVOKED_REASON, CloseCode, QUOTA_EXCEEDED_REASON, REFUSED_UPDATE_REASON_PREFIX, SESSION_ENDED_REASON } from '../../shared/protocol/closeCodes.js';
 import { assertNever } from '../../shared/protocol/messages.js';
 
 /**
@@ -7,13 +7,18 @@ import { assertNever } from '../../shared/protocol/messages.js';
  *   - changeRefused: it refused one of our updates (schema, identity): the change is still in this
  *     replica and IndexedDB, so every reconnect would send it again;
  *   - quotaExceeded: our latest edits would take the document past its storage quota;
+ *   - accessRevoked: we were in, and our access ended (removed, link reset, document deleted);
+ *   - notFound: no such document for us (the server answers the same for one we may not see);
+ *   - signedOut: the session behind our token ended (signed out everywhere, password changed);
  *   - sessionRefused: anything else (bad link, no access, sign-in failing): nothing of ours was refused.
  */
-export type StopCause = 'changeRefused' | 'quotaExceeded' | 'sessionRefused';
+export type StopCause = 'changeRefused' | 'quotaExceeded' | 'accessRevoked' | 'notFound' | 'signedOut' | 'sessionRefused';
 
 export function stopCause(code: number, reason: string): StopCause {
   if (reason === QUOTA_EXCEEDED_REASON) return 'quotaExceeded';
   if (isRefusedUpdateReason(reason)) return 'changeRefused';
+  if (code === CloseCode.forbidden && reason === ACCESS_REVOKED_REASON) return 'accessRevoked';
+  if (code === CloseCode.unauthenticated && reason === SESSION_ENDED_REASON) return 'signedOut';
   return 'sessionRefused';
 }
 
@@ -28,6 +33,9 @@ export function keepsUnsyncedChange(cause: StopCause): boolean {
     case 'changeRefused':
     case 'quotaExceeded':
       return true;
+    case 'accessRevoked':
+    case 'notFound':
+    case 'signedOut':
     case 'sessionRefused':
       return false;
     default:
@@ -35,13 +43,18 @@ export function keepsUnsyncedChange(cause: StopCause): boolean {
   }
 }
 
-export function stopMessage(code: number, reason = ''): string {
-  const cause = stopCause(code, reason);
+export function stopMessage(code: number, reason = '', cause: StopCause = stopCause(code, reason)): string {
   switch (cause) {
     case 'changeRefused':
       return `The server didn't accept your last change${refusedBecause(code)}. Your text is still on this device: copy it, then discard the unsynced change to keep editing.`;
     case 'quotaExceeded':
       return 'This document is full: it reached its storage limit. Your latest edits are kept on this device; ask the owner to free space in the timeline.';
+    case 'accessRevoked':
+      return 'You no longer have access to this document.';
+    case 'notFound':
+      return "Document not found, or you don't have access to it.";
+    case 'signedOut':
+      return 'You were signed out. Sign in again to keep working.';
     case 'sessionRefused':
       return sessionMessage(code);
     default:

@@ -39,6 +39,8 @@ function countdown(prefix: string, retryAt: number, now: number): string {
 
 export function saveText(snapshot: SessionSnapshot): string {
   const { pendingChanges, connection, storedLocally } = snapshot;
+  // The server confirmed our queue, but dropped what our role no longer allows: that is not saved.
+  if (snapshot.access?.changeDropped) return 'Last changes not saved';
   // Checked before the pending count: a refused change must never read as saved, whatever was confirmed.
   if (connection.kind === 'error') {
     switch (connection.cause) {
@@ -46,6 +48,11 @@ export function saveText(snapshot: SessionSnapshot): string {
         return 'Last change not saved';
       case 'quotaExceeded':
         return 'Not saved — document full';
+      case 'accessRevoked':
+      case 'notFound':
+        if (pendingChanges > 0) return 'Not saved — no access';
+        break;
+      case 'signedOut':
       case 'sessionRefused':
         break;
       default:

@@ -16,6 +16,11 @@ export interface TandemChannelHandlers {
    * edits made offline. Only from then on does a flushRequest cover those edits.
    */
   onServerStateAnswered(): void;
+  /**
+   * The server's state vector, from its sync step 1 on the live socket (once per connection): what it has,
+   * so the session can tell whether this replica holds changes the server never accepted.
+   */
+  onServerStateVector(stateVector: Uint8Array): void;
 }
 
 export function installTandemChannel(provider: WebsocketProvider, handlers: TandemChannelHandlers): void {
@@ -31,6 +36,17 @@ export function installTandemChannel(provider: WebsocketProvider, handlers: Tand
     // Peek before the stock handler consumes it. `emitSynced` is false for BroadcastChannel frames
     // from other tabs, which say nothing about what the server has.
     const syncType = decoding.peekVarUint(decoder);
+    if (emitSynced && syncType === syncProtocol.messageYjsSyncStep1) {
+      // Read from a second decoder over the same bytes, so the stock handler still sees the whole message.
+      const peek = decoding.createDecoder(decoder.arr);
+      peek.pos = decoder.pos;
+      try {
+        decoding.readVarUint(peek);
+        handlers.onServerStateVector(decoding.readVarUint8Array(peek));
+      } catch {
+        // malformed: the stock handler below meets the same bytes and the provider deals with them
+      }
+    }
     stockSync(encoder, decoder, target, emitSynced, messageType);
     if (emitSynced && syncType === syncProtocol.messageYjsSyncStep1) {
       // The provider sends our reply right after this handler returns (same task), so a microtask

@@ -1,5 +1,4 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import { markDocEdited } from '../home/recentDocs.js';
 import { CollabSession, type SessionSnapshot } from './CollabSession.js';
 import type { TokenManager } from './tokens.js';
 
@@ -10,7 +9,7 @@ import type { TokenManager } from './tokens.js';
 export function useCollabSession(docName: string, tokens: TokenManager): CollabSession | null {
   const [session, setSession] = useState<CollabSession | null>(null);
   useEffect(() => {
-    const created = new CollabSession(docName, tokens, () => markDocEdited(docName));
+    const created = new CollabSession(docName, tokens);
     setSession(created);
     return () => {
       setSession(null);

@@ -7,9 +7,10 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   browserTestsEnabled,
+  createDocument,
   newUser,
   openDocument,
-  uniqueDocName,
+  shareWith,
   type UserPage,
   browserEnvironment,
   saveScreenshot,
@@ -41,13 +42,6 @@ async function pasteHtml(page: Page, html: string): Promise<void> {
     data.setData('text/plain', content.replace(/<[^>]+>/g, '\n'));
     editor.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
   }, html);
-}
-
-async function setColor(page: Page, color: string): Promise<void> {
-  await page.evaluate((value) => {
-    const identity = JSON.parse(localStorage.getItem('tandem.identity') ?? '{}') as Record<string, unknown>;
-    localStorage.setItem('tandem.identity', JSON.stringify({ ...identity, color: value }));
-  }, color);
 }
 
 const avatarOf = (page: Page, name: string) => page.locator(`[data-testid="presence-avatar"][data-name="${name}"]`);
@@ -89,14 +83,14 @@ describe.skipIf(!browserTestsEnabled())('presence and live cursors', () => {
   let bob: UserPage;
   let adaId = '';
   let bobId = '';
-  const docName = uniqueDocName('presence');
+  let docName = '';
 
   beforeAll(async () => {
     ada = await newUser(env.browser, env.server.url, 'Ada Lovelace');
     bob = await newUser(env.browser, env.server.url, 'Bob Moog');
-    // Fixed colours (a first visit picks one at random), so the README screenshot is the same every run.
-    await setColor(ada.page, '#8e4ec6');
-    await setColor(bob.page, '#12a594');
+    // Colours come from the accounts now (the server picks them); the README screenshot is written only when missing.
+    docName = await createDocument(ada, 'Presence');
+    await shareWith(ada, docName, bob.email, 'editor');
     await openDocument(ada.page, docName);
     await openDocument(bob.page, docName);
     await ada.page.locator('.ProseMirror').click();
@@ -233,6 +227,7 @@ describe.skipIf(!browserTestsEnabled())('presence and live cursors', () => {
 
   it('shows a third person arriving and removes them within seconds when their tab closes', async () => {
     const cy = await newUser(env.browser, env.server.url, 'Cy Twombly');
+    await shareWith(ada, docName, cy.email, 'viewer');
     await openDocument(cy.page, docName);
     await avatarOf(bob.page, 'Cy Twombly').waitFor();
     await expect.poll(() => bob.page.getByTestId('presence-count').getAttribute('data-count')).toBe('3');

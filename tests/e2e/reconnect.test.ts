@@ -6,12 +6,13 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   browserTestsEnabled,
+  createDocument,
   editorText,
   launchBrowser,
   newUser,
   openDocument,
+  shareWith,
   startServer,
-  uniqueDocName,
   waitForConnectionState,
   type TandemServer,
   type UserPage,
@@ -21,12 +22,13 @@ describe.skipIf(!browserTestsEnabled())('server restart', () => {
   let server: TandemServer;
   let browser: Browser;
   let ada: UserPage;
-  const docName = uniqueDocName('restart');
+  let docName = '';
 
   beforeAll(async () => {
     server = await startServer();
     browser = await launchBrowser();
     ada = await newUser(browser, server.url, 'Ada Restart');
+    docName = await createDocument(ada, 'Restart');
     await openDocument(ada.page, docName);
   });
 
@@ -56,6 +58,8 @@ describe.skipIf(!browserTestsEnabled())('server restart', () => {
 
     // A second person loading now gets everything from the server.
     const bob = await newUser(browser, server.url, 'Bob Later');
+    // Ada's session and her document survived the restart: she can still share it.
+    await shareWith(ada, docName, bob.email, 'editor');
     await openDocument(bob.page, docName);
     await expect.poll(() => editorText(bob.page)).toBe('Before the outage. During the outage.');
     expect(ada.errors).toEqual([]);

@@ -10,7 +10,18 @@
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { browserEnvironment, browserTestsEnabled, editorText, newUser, openDocument, saveScreenshot, uniqueDocName, waitForConnectionState, type UserPage } from '../helpers/browser.js';
+import {
+  browserEnvironment,
+  browserTestsEnabled,
+  createDocument,
+  editorText,
+  newUser,
+  openDocument,
+  saveScreenshot,
+  shareWith,
+  waitForConnectionState,
+  type UserPage,
+} from '../helpers/browser.js';
 
 const SCREENSHOT = path.resolve(import.meta.dirname, '../../docs/refused-change.png');
 const SCHEMA_REFUSAL = "The server didn't accept your last change (it would have broken the document).";
@@ -115,8 +126,8 @@ describe.skipIf(!browserTestsEnabled())('a change the server refuses', () => {
   }
 
   it('that breaks the schema is announced, can be copied, and can be discarded to keep editing', async () => {
-    const docName = uniqueDocName('refused-schema');
     const ada = await person('Ada Refused', true);
+    const docName = await createDocument(ada, 'Refused schema');
     const { page } = ada;
     await openDocument(page, docName);
     await typeAndSync(page, 'Honest line.');
@@ -171,6 +182,7 @@ describe.skipIf(!browserTestsEnabled())('a change the server refuses', () => {
     // Editing works again, and reaches someone else.
     await typeAndSync(page, ' Editing again.');
     const bob = await person('Bob Reader');
+    await shareWith(ada, docName, bob.email, 'editor');
     await openDocument(bob.page, docName);
     await expect.poll(() => editorText(bob.page), { timeout: 15_000 }).toBe('Honest line. Editing again.');
 
@@ -179,13 +191,14 @@ describe.skipIf(!browserTestsEnabled())('a change the server refuses', () => {
   });
 
   it("written under another person's clientID keeps the typed text, returns on reload, and goes on discard", async () => {
-    const docName = uniqueDocName('refused-identity');
     const bob = await person('Bob Owner');
+    const docName = await createDocument(bob, 'Refused identity');
     await openDocument(bob.page, docName);
     await typeAndSync(bob.page, "Bob's line.");
     const bobClientId = await bob.page.evaluate(() => (window as unknown as PageWindow).e2eDoc().clientID);
 
     const ada = await person('Ada Borrower', true);
+    await shareWith(bob, docName, ada.email, 'editor');
     const { page } = ada;
     await openDocument(page, docName);
     await expect.poll(() => editorText(page)).toBe("Bob's line.");

@@ -2,9 +2,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   browserTestsEnabled,
+  createDocument,
   newUser,
   openDocument,
-  uniqueDocName,
   type UserPage,
   browserEnvironment,
 } from '../helpers/browser.js';
@@ -15,7 +15,7 @@ describe.skipIf(!browserTestsEnabled())('toolbar', () => {
 
   beforeAll(async () => {
     user = await newUser(env.browser, env.server.url, 'Toolbar Tester');
-    await openDocument(user.page, uniqueDocName('toolbar'));
+    await openDocument(user.page, await createDocument(user, 'Toolbar'));
   });
 
   it('formats with buttons and input rules, and shows the active state', async () => {

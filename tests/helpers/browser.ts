@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import { CSRF_COOKIE, CSRF_HEADER, type DocumentInfo, type Me, type ShareRole, type Sharing } from '../../shared/accounts/api.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SERVER_ENTRY = path.join(repoRoot, 'dist/server/server/main.js');
@@ -80,6 +81,11 @@ export interface ServerOptions {
   port?: number;
   dataDir?: string;
   authSecret?: string;
+  /** SIGNUP_MODE. Tests sign up many people on one server, so 'open' unless a test says otherwise; null
+   *  leaves it unset (the administrator decides in the app, invitation only by default). */
+  signupMode?: 'open' | 'invite' | null;
+  /** More environment (e.g. OIDC_*). */
+  env?: Record<string, string>;
 }
 
 /** Starts `node dist/server/server/main.js` (run `npm run build` first) and resolves once it listens. */
@@ -90,7 +96,15 @@ export async function startServer(options: ServerOptions = {}): Promise<TandemSe
   const authSecret = options.authSecret ?? randomBytes(32).toString('hex');
   const child = spawn(process.execPath, [SERVER_ENTRY], {
     cwd: repoRoot,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, AUTH_SECRET: authSecret },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      AUTH_SECRET: authSecret,
+      SIGNUP_MODE: options.signupMode === undefined ? 'open' : (options.signupMode ?? ''),
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -145,24 +159,71 @@ export interface UserPage {
   page: Page;
   /** Uncaught page errors; a test asserts this stays empty. */
   errors: string[];
+  /** The account (null for a browser that has none, e.g. a guest before joining). */
+  me: Me | null;
+  email: string;
+  baseUrl: string;
 }
 
-/** A fresh browser profile (own localStorage and IndexedDB) that has chosen `name` on the welcome screen. */
-export async function newUser(
-  browser: Browser,
-  baseUrl: string,
-  name: string,
-  options: BrowserContextOptions = {},
-): Promise<UserPage> {
+export const TEST_PASSWORD = 'correct horse battery staple';
+
+let emailCounter = 0;
+/** A fresh, plausible email per call, unique across test files sharing nothing but the clock. */
+export function uniqueEmail(name: string): string {
+  emailCounter += 1;
+  const local = name.toLowerCase().replace(/[^a-z0-9]+/g, '.').replace(/^\.|\.$/g, '') || 'someone';
+  return `${local}.${process.pid}.${emailCounter}.${randomBytes(2).toString('hex')}@example.test`;
+}
+
+/** A fresh browser profile (own cookies, localStorage and IndexedDB) with nobody signed in, on the home page. */
+export async function newBrowser(browser: Browser, baseUrl: string, options: BrowserContextOptions = {}): Promise<UserPage> {
   const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1200, height: 800 }, ...options });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto('/');
-  await page.getByTestId('identity-name-input').fill(name);
-  await page.getByTestId('identity-save').click();
-  await page.getByTestId('new-document').waitFor();
-  return { context, page, errors };
+  return { context, page, errors, me: null, email: '', baseUrl };
+}
+
+/**
+ * The accounts API from inside a browser context, as the page would call it: the context's cookies (so a
+ * sign-up signs this browser in), the page's Origin, and the CSRF header echoing the `tandem_csrf` cookie.
+ */
+export async function api<T = unknown>(user: UserPage, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', urlPath: string, body?: unknown): Promise<T> {
+  const cookies = await user.context.cookies(user.baseUrl);
+  const csrf = cookies.find((cookie) => cookie.name === CSRF_COOKIE)?.value;
+  const headers: Record<string, string> = { origin: user.baseUrl };
+  if (csrf && method !== 'GET') headers[CSRF_HEADER] = csrf;
+  const response = await user.context.request.fetch(`${user.baseUrl}${urlPath}`, { method, headers, data: body === undefined ? (method === 'GET' || method === 'DELETE' ? undefined : {}) : body });
+  const text = await response.text();
+  if (!response.ok()) throw new Error(`${method} ${urlPath} answered ${response.status()}: ${text}`);
+  return (text === '' ? undefined : JSON.parse(text)) as T;
+}
+
+/** A fresh browser profile that has signed up as `name` (through the API; accounts.test.ts signs up through the page). */
+export async function newUser(browser: Browser, baseUrl: string, name: string, options: BrowserContextOptions = {}): Promise<UserPage> {
+  const user = await newBrowser(browser, baseUrl, options);
+  user.email = uniqueEmail(name);
+  user.me = await api<Me>(user, 'POST', '/api/auth/signup', { name, email: user.email, password: TEST_PASSWORD });
+  await user.page.goto('/');
+  await user.page.getByTestId('home').waitFor();
+  return user;
+}
+
+/** A new document owned by `owner`; its id is also its address (`/d/<id>`). */
+export async function createDocument(owner: UserPage, title?: string): Promise<string> {
+  const created = await api<DocumentInfo>(owner, 'POST', '/api/documents', title === undefined ? {} : { title });
+  return created.id;
+}
+
+/** The owner gives `email` a role in the document. */
+export async function shareWith(owner: UserPage, docId: string, email: string, role: ShareRole): Promise<Sharing> {
+  return api<Sharing>(owner, 'PUT', `/api/documents/${docId}/members`, { email, role });
+}
+
+/** Link sharing off (null) or on with a role; answers the share link's path (`/d/<id>?link=<secret>`). */
+export async function setLinkRole(owner: UserPage, docId: string, role: ShareRole | null): Promise<string> {
+  const sharing = await api<Sharing>(owner, 'PUT', `/api/documents/${docId}/link`, { role });
+  return `/d/${docId}?link=${encodeURIComponent(sharing.link.secret ?? '')}`;
 }
 
 export async function openDocument(page: Page, docName: string): Promise<void> {
@@ -188,6 +249,7 @@ export async function editorText(page: Page): Promise<string> {
   );
 }
 
+/** A valid document name that no account owns: only host-application tokens open it. */
 export function uniqueDocName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
@@ -219,7 +281,8 @@ export function browserEnvironment(): BrowserEnvironment {
   };
 }
 
-/** Two people (separate browser contexts) with the same new document open. */
+/** Two people (separate browser contexts) with the same new document open: Ada owns it and shares it
+ *  with Bob as an editor. */
 export interface TwoPeople extends BrowserEnvironment {
   readonly ada: UserPage;
   readonly bob: UserPage;
@@ -228,16 +291,19 @@ export interface TwoPeople extends BrowserEnvironment {
 
 export function twoPeopleInOneDocument(label: string, names: readonly [string, string] = ['Ada Lovelace', 'Bob Moog']): TwoPeople {
   const environment = browserEnvironment();
-  const docName = uniqueDocName(label);
-  const people: { ada?: UserPage; bob?: UserPage } = {};
+  const people: { ada?: UserPage; bob?: UserPage; docName?: string } = {};
   beforeAll(async () => {
     people.ada = await newUser(environment.browser, environment.server.url, names[0]);
     people.bob = await newUser(environment.browser, environment.server.url, names[1]);
-    await openDocument(people.ada.page, docName);
-    await openDocument(people.bob.page, docName);
+    people.docName = await createDocument(people.ada, label);
+    await shareWith(people.ada, people.docName, people.bob.email, 'editor');
+    await openDocument(people.ada.page, people.docName);
+    await openDocument(people.bob.page, people.docName);
   });
   return {
-    docName,
+    get docName() {
+      return required(people.docName, 'docName');
+    },
     get server() {
       return environment.server;
     },
