@@ -77,6 +77,16 @@ export function AuthPage({ state, onBack, intro }: { state: AuthState; onBack?: 
               This is the first account on this Tandem, so it administers it: it decides who may sign up, invites people and can
               disable accounts. You can invite others once you&apos;re in.
             </p>
+            {state.oidc && (
+              <>
+                <a className="button button--large auth__oidc" href={authApi.oidcStartUrl(location.pathname + location.search)} data-testid="oidc-sign-in">
+                  {state.oidc.label}
+                </a>
+                <p className="auth__or">
+                  <span>or with your email</span>
+                </p>
+              </>
+            )}
             <AccountForm mode="setup" />
           </>
         ) : mode === 'signIn' ? (
