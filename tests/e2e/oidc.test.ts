@@ -27,13 +27,13 @@ describe.skipIf(!browserTestsEnabled())('single sign-on in Chromium', () => {
 
   beforeAll(async () => {
     let real: OidcSignIn | null = null;
-    let services: Pick<Parameters<typeof createOidcSignIn>[1], 'users' | 'sessions' | 'onAccountCreated'> | null = null;
+    const captured: { services?: Pick<Parameters<typeof createOidcSignIn>[1], 'users' | 'sessions' | 'onAccountCreated'> } = {};
     server = await startTestServer(
       { staticDir: path.join(REPO_ROOT, 'dist/client'), signupMode: 'open' },
       {
         accounts: {
           oidc: (given) => {
-            services = given;
+            captured.services = given;
             return {
               label: LABEL,
               handle: (step, request, response) => {
@@ -47,6 +47,7 @@ describe.skipIf(!browserTestsEnabled())('single sign-on in Chromium', () => {
     );
     const redirectUri = new URL(OIDC_CALLBACK_PATH, server.url);
     provider = await startOidcProvider({ redirectUri: redirectUri.href, accounts: [{ id: 'sub-ada', email: 'ada@acme.example', emailVerified: true, name: 'Ada Lovelace' }] });
+    const { services } = captured;
     if (!services) throw new Error('the server did not ask for its OIDC sign-in');
     real = createOidcSignIn({ issuer: new URL(provider.issuer), clientId: provider.clientId, clientSecret: provider.clientSecret, allowedDomains: ['acme.example'], label: LABEL, redirectUri }, { ...services, logger: createLogger('silent'), metrics: server.metrics, signupModeFromEnv: 'open' });
     browser = await launchBrowser();
