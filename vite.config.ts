@@ -14,7 +14,8 @@ export default defineConfig({
   build: {
     outDir: '../dist/client',
     emptyOutDir: true,
-    sourcemap: true,
+    // No public source maps in production (the server also answers 404 for any .map file).
+    sourcemap: false,
     chunkSizeWarningLimit: 1500,
   },
   server: {

@@ -10,6 +10,8 @@ import { type Accounts, createAccounts, openAccountsDatabase } from './accounts/
 import { withEditTracking } from './accounts/editTracking.js';
 import { createOidcSignIn } from './accounts/oidc.js';
 import type { ServerConfig } from './config.js';
+import { connectionsCheckIntervalMs, DEFAULT_HTTP_SETTINGS } from './http/httpSettings.js';
+import { createRequestGate, type PolicyDeps, upgradeAllowed } from './http/originPolicy.js';
 import { createRequestHandler } from './http/routes.js';
 import { createTimelineHandler } from './http/timelineRoutes.js';
 import type { HistorySettings } from './history/settings.js';
@@ -20,6 +22,7 @@ import { withGroupCommit } from './storage/groupCommit.js';
 import { openStore } from './storage/openStore.js';
 import type { DocumentStore } from './storage/types.js';
 import { Connection } from './transport/connection.js';
+import { ConnectionLimits } from './transport/connectionLimits.js';
 import { admit, COLLAB_PATH_PREFIX } from './transport/upgrade.js';
 
 export interface TandemServer {
@@ -80,16 +83,40 @@ export async function createTandemServer(
   const connections = new Set<Connection>();
   let accepting = true;
 
+  // HTTP hardening (docs/http-hardening.md): origin/host/path gate, security headers, timeouts, connection caps.
+  const httpSettings = config.http ?? DEFAULT_HTTP_SETTINGS;
+  const policy: PolicyDeps = { settings: httpSettings, boundHost: config.host, metrics, logger };
+  const gate = createRequestGate(policy);
+  const handleRequest = createRequestHandler({ store, metrics, logger, staticDir: config.staticDir, isAccepting: () => accepting, timeline, accounts: accounts.handle });
   const httpServer = http.createServer(
-    createRequestHandler({ store, metrics, logger, staticDir: config.staticDir, isAccepting: () => accepting, timeline, accounts: accounts.handle }),
+    {
+      headersTimeout: httpSettings.headersTimeoutMs,
+      requestTimeout: httpSettings.requestTimeoutMs,
+      keepAliveTimeout: Math.min(5_000, httpSettings.idleTimeoutMs),
+      // Node checks the two timeouts above on this interval (default 30 s, which would double them).
+      connectionsCheckingInterval: connectionsCheckIntervalMs(httpSettings),
+    },
+    (request, response) => {
+      if (gate(request, response)) handleRequest(request, response);
+    },
   );
+  const limits = new ConnectionLimits(httpSettings, metrics, logger);
+  limits.attach(httpServer);
   // Frames past the soft limit (MAX_FRAME_BYTES) are refused with 4413 by the connection; past this hard
   // cap, ws stops reading them at the socket (close 1009) so they are never buffered whole.
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES_HARD });
 
   httpServer.on('upgrade', (request, socket, head) => {
-    const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
-    if (!pathname.startsWith(COLLAB_PATH_PREFIX)) {
+    limits.upgrading(socket);
+    // Refuses malformed paths (400), foreign Hosts and Origins (403) with a plain response, before any parsing.
+    if (!upgradeAllowed(request, socket, policy)) return;
+    let pathname: string | null;
+    try {
+      pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
+    } catch {
+      pathname = null;
+    }
+    if (pathname === null || !pathname.startsWith(COLLAB_PATH_PREFIX)) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
@@ -127,6 +154,7 @@ export async function createTandemServer(
           connections.add(connection);
           metrics.set('tandem_connections', 'Open WebSocket connections', connections.size);
           connection.attach(rooms.join(admission.docName, connection));
+          limits.authenticated(socket);
           ws.resume();
         })
         .catch((error: unknown) => {

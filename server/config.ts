@@ -4,6 +4,7 @@ import { SignupMode } from '../shared/accounts/api.js';
 import { type OidcSettings, oidcSettingsFromEnv } from './accounts/oidcSettings.js';
 import { ConfigError } from './configError.js';
 import { type HistorySettings, historySettingsFromEnv } from './history/settings.js';
+import { type HttpSettings, httpSettingsFromEnv } from './http/httpSettings.js';
 import { isLogLevelName, type LogLevelName } from './log.js';
 import { DEFAULT_DOCUMENT_QUOTA_BYTES, MIN_DOCUMENT_QUOTA_BYTES } from './room/documentQuota.js';
 
@@ -28,6 +29,9 @@ export interface ServerConfig {
   signupMode: SignupMode | null;
   /** OpenID Connect sign-in (OIDC_* and PUBLIC_URL, see server/accounts/oidcSettings.ts); unset or null: none. */
   oidc?: OidcSettings | null;
+  /** Origin checks, timeouts and connection caps (ALLOWED_ORIGINS, MAX_*_CONNECTIONS*, HTTP_*_TIMEOUT_MS,
+   *  see server/http/httpSettings.ts); unset: the defaults there. */
+  http?: HttpSettings;
 }
 
 export { ConfigError };
@@ -66,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { staticDir: string
     documentQuotaBytes: parseDocumentQuota(env.DOCUMENT_QUOTA_BYTES),
     signupMode: parseSignupMode(env.SIGNUP_MODE),
     oidc: oidcSettingsFromEnv(env),
+    http: httpSettingsFromEnv(env),
   };
 }
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createTandemServer, type TandemServer } from '../../server/app.js';
 import type { ServerConfig } from '../../server/config.js';
 import { DEFAULT_HISTORY_SETTINGS } from '../../server/history/settings.js';
+import { DEFAULT_HTTP_SETTINGS } from '../../server/http/httpSettings.js';
 import { DEFAULT_DOCUMENT_QUOTA_BYTES } from '../../server/room/documentQuota.js';
 
 export const TEST_AUTH_SECRET = 'integration-test-secret-0123456789abcdef';
@@ -34,6 +35,7 @@ export async function startTestServer(
       documentQuotaBytes: DEFAULT_DOCUMENT_QUOTA_BYTES,
       // Tests sign up many people on one server; tests of invitation-only sign-up set 'invite'.
       signupMode: 'open',
+      http: DEFAULT_HTTP_SETTINGS,
       ...overrides,
     },
     options,
