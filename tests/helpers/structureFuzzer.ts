@@ -222,22 +222,9 @@ export interface KnownFinding {
  * the seed in its summary must then pass with FUZZ_STRICT=1).
  */
 export const KNOWN_FINDINGS: readonly KnownFinding[] = [
-  {
-    id: 'crossed-origins-accepted',
-    matches: /room: a fresh load of the room's own state holds different Yjs content \(items whose right origin lies left of their origin/,
-    summary:
-      'The server accepts an item whose right origin lies left of its origin in the same list (seed 1087, ' +
-      'step 20, "corrupt as own [type in paragraph text]": text "\u202ea é" with origin the "e" and right ' +
-      'origin the "h" of "a the"). Yjs never writes such an item (list order never changes, so an honest ' +
-      'right origin is always right of the origin); integrating it, Yjs scans past the right origin and ' +
-      'places the text by what lies between, which depends on how the structs are split: the room and ' +
-      'every live replica show "a t\u202ea éhe", a reload of the same state (encodeStateAsUpdate) shows ' +
-      '"a the\u202ea é", a reload of that shows the first again. Same state vector, different content: ' +
-      'whoever reloads edits a different document. Fix belongs in server/integrity/updateCheck.ts ' +
-      '(placement check: refuse when both origins resolve in one parent and the right origin is not right ' +
-      'of the origin).',
-  },
   // Fixed, and kept as seeds the default pass replays:
+  // - crossed-origins-accepted (seed 1087): an item whose right origin lies left of its origin is refused
+  //   (server/integrity/updateCheck.ts rightOriginFollows; tests/unit/updateCheck.test.ts 'item order').
   // - heading-without-section-id (seed 4): the room stamps a heading without sectionId with its derived
   //   id inside the peer's change (shared/sections/sectionIdRepair.ts).
   // - honest-edit-too-deep: editors drop their own changes that would nest past MAX_NESTING_DEPTH

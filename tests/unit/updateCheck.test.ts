@@ -277,3 +277,49 @@ function fabricateDeleteRange(client: number, clock: number, len: number): Uint8
   encoding.writeVarUint(encoder, len);
   return encoding.toUint8Array(encoder);
 }
+
+describe('item order', () => {
+  /** One string item of `client` at clock 0 between `origin` and `rightOrigin` (Yjs v1 update encoding). */
+  function itemBetween(client: number, origin: Y.ID, rightOrigin: Y.ID, text: string): Uint8Array {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, 1); // one client
+    encoding.writeVarUint(encoder, 1); // one struct
+    encoding.writeVarUint(encoder, client);
+    encoding.writeVarUint(encoder, 0);
+    encoding.writeUint8(encoder, 0x80 | 0x40 | 4); // has origin, has right origin, ContentString
+    encoding.writeVarUint(encoder, origin.client);
+    encoding.writeVarUint(encoder, origin.clock);
+    encoding.writeVarUint(encoder, rightOrigin.client);
+    encoding.writeVarUint(encoder, rightOrigin.clock);
+    encoding.writeVarString(encoder, text);
+    encoding.writeVarUint(encoder, 0); // empty delete set
+    return encoding.toUint8Array(encoder);
+  }
+
+  function serverWithText(): { server: Y.Doc; text: Y.XmlText } {
+    const { server, client, edit } = setup();
+    accept(server, edit((fragment) => fragment.insert(0, [yParagraph('ab')])));
+    const text = (server.getXmlFragment('default').get(0) as Y.XmlElement).get(0) as Y.XmlText;
+    void client;
+    return { server, text };
+  }
+
+  it('refuses an item whose right origin lies left of its origin (seed 1087), and leaves the document as it was', () => {
+    const { server, text } = serverWithText();
+    const a = text._start as Y.Item;
+    const b = Y.createID(a.id.client, a.id.clock + 1);
+    const crossed = itemBetween(424242, b, a.id, 'X');
+    const verdict = judge(server, crossed);
+    expect(verdict.ok ? 'accepted' : verdict.refusal).toMatchObject({ kind: 'malformed', detail: 'right origin lies left of the origin' });
+    expect(text.toString()).toBe('ab');
+  });
+
+  it('accepts the same item with its origins the right way round (typing between a and b)', () => {
+    const { server, text } = serverWithText();
+    const a = text._start as Y.Item;
+    const b = Y.createID(a.id.client, a.id.clock + 1);
+    const honest = itemBetween(424242, a.id, b, 'X');
+    accept(server, honest);
+    expect(text.toString()).toBe('aXb');
+  });
+});
