@@ -156,7 +156,7 @@ function roleLabel(role: DocumentSummary['role']): string {
 function edited(doc: DocumentSummary, me: Me, now: number): string {
   const when = formatRelativeTime(doc.updatedAt, now);
   if (!doc.lastEditedBy) return `Created ${when}`;
-  return `${when} by ${doc.lastEditedBy.id === me.id ? 'you' : doc.lastEditedBy.name}`;
+  return `Edited ${when} by ${doc.lastEditedBy.id === me.id ? 'you' : doc.lastEditedBy.name}`;
 }
 
 function DocumentSection({

@@ -160,7 +160,7 @@ describe.skipIf(!browserTestsEnabled())('accounts, documents and sharing', () =>
       .poll(async () => (await api<DocumentList>(admin, 'GET', '/api/documents?q=')).owned.find((doc) => doc.id === docId)?.lastEditedBy?.name, { timeout: 15_000 })
       .toBe('Ada Admin');
     await page.reload();
-    await expect.poll(() => row.getByTestId('document-edited').innerText()).toBe('just now by you');
+    await expect.poll(() => row.getByTestId('document-edited').innerText()).toBe('Edited just now by you');
     await saveScreenshot(page, docs('accounts-home.png'));
 
     // Search by title, with a pause for typing.
@@ -337,6 +337,9 @@ describe.skipIf(!browserTestsEnabled())('accounts, documents and sharing', () =>
     const laptop = await person();
     await laptop.page.goto(`/d/${docId}`);
     await laptop.page.getByTestId('auth-page').waitFor();
+    expect(await laptop.page.locator('h1').innerText()).toBe('Sign in');
+    expect(await laptop.page.title()).toBe('Sign in — Tandem');
+    await saveScreenshot(laptop.page, docs('accounts-signin.png'));
     await laptop.page.getByTestId('auth-email').fill(adminEmail);
     await laptop.page.getByTestId('auth-password').fill('wrong password, surely');
     await laptop.page.getByTestId('auth-submit').click();
