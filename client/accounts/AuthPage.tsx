@@ -77,16 +77,7 @@ export function AuthPage({ state, onBack, intro }: { state: AuthState; onBack?: 
               This is the first account on this Tandem, so it administers it: it decides who may sign up, invites people and can
               disable accounts. You can invite others once you&apos;re in.
             </p>
-            {state.oidc && (
-              <>
-                <a className="button button--large auth__oidc" href={authApi.oidcStartUrl(location.pathname + location.search)} data-testid="oidc-sign-in">
-                  {state.oidc.label}
-                </a>
-                <p className="auth__or">
-                  <span>or with your email</span>
-                </p>
-              </>
-            )}
+            {state.oidc && <SingleSignOn label={state.oidc.label} />}
             <AccountForm mode="setup" />
           </>
         ) : mode === 'signIn' ? (
@@ -97,16 +88,7 @@ export function AuthPage({ state, onBack, intro }: { state: AuthState; onBack?: 
                 {oidcError}
               </p>
             )}
-            {state.oidc && (
-              <>
-                <a className="button button--large auth__oidc" href={authApi.oidcStartUrl(location.pathname + location.search)} data-testid="oidc-sign-in">
-                  {state.oidc.label}
-                </a>
-                <p className="auth__or">
-                  <span>or with your email</span>
-                </p>
-              </>
-            )}
+            {state.oidc && <SingleSignOn label={state.oidc.label} />}
             <AccountForm mode="signIn" />
             <p className="auth__switch">
               New here?{' '}
@@ -236,5 +218,19 @@ function AccountForm({ mode, onAccountExists }: { mode: Mode | 'setup'; onAccoun
         {busy ? (creating ? 'Creating…' : 'Signing in…') : label}
       </button>
     </form>
+  );
+}
+
+/** The OpenID Connect button (when configured), offered before the email form on setup and sign-in alike. */
+function SingleSignOn({ label }: { label: string }) {
+  return (
+    <>
+      <a className="button button--large auth__oidc" href={authApi.oidcStartUrl(location.pathname + location.search)} data-testid="oidc-sign-in">
+        {label}
+      </a>
+      <p className="auth__or">
+        <span>or with your email</span>
+      </p>
+    </>
   );
 }

@@ -2,20 +2,13 @@
  * Single sign-on in a real browser against a real OpenID provider (oidc-provider on 127.0.0.1): the sign-in
  * page offers the provider's button, Chromium goes through the provider and back, and lands signed in on
  * the page it started from. The provider logs its test account in without a form (tests/helpers/oidcProvider.ts).
- *
- * The redirect URI is known only once the Tandem server listens, so the server starts with a forwarding
- * sign-in that the real one (createOidcSignIn) replaces as soon as the provider is up, as in
- * tests/integration/oidc.test.ts.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { createOidcSignIn, type OidcSignIn } from '../../server/accounts/oidc.js';
-import { OIDC_CALLBACK_PATH } from '../../server/accounts/oidcSettings.js';
 import type { TandemServer } from '../../server/app.js';
-import { createLogger } from '../../server/log.js';
 import { browserTestsEnabled, launchBrowser } from '../helpers/browser.js';
-import { startOidcProvider, type TestProvider } from '../helpers/oidcProvider.js';
+import { startServerWithOidc, type TestProvider } from '../helpers/oidcProvider.js';
 import { REPO_ROOT, startTestServer } from '../helpers/server.js';
 
 const LABEL = 'Sign in with Acme';
@@ -26,30 +19,13 @@ describe.skipIf(!browserTestsEnabled())('single sign-on in Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    let real: OidcSignIn | null = null;
-    const captured: { services?: Pick<Parameters<typeof createOidcSignIn>[1], 'users' | 'sessions' | 'onAccountCreated'> } = {};
-    server = await startTestServer(
-      { staticDir: path.join(REPO_ROOT, 'dist/client'), signupMode: 'open' },
-      {
-        accounts: {
-          oidc: (given) => {
-            captured.services = given;
-            return {
-              label: LABEL,
-              handle: (step, request, response) => {
-                if (!real) throw new Error('OIDC is not set up yet');
-                return real.handle(step, request, response);
-              },
-            };
-          },
-        },
-      },
-    );
-    const redirectUri = new URL(OIDC_CALLBACK_PATH, server.url);
-    provider = await startOidcProvider({ redirectUri: redirectUri.href, accounts: [{ id: 'sub-ada', email: 'ada@acme.example', emailVerified: true, name: 'Ada Lovelace' }] });
-    const { services } = captured;
-    if (!services) throw new Error('the server did not ask for its OIDC sign-in');
-    real = createOidcSignIn({ issuer: new URL(provider.issuer), clientId: provider.clientId, clientSecret: provider.clientSecret, allowedDomains: ['acme.example'], label: LABEL, redirectUri }, { ...services, logger: createLogger('silent'), metrics: server.metrics, signupModeFromEnv: 'open' });
+    ({ server, provider } = await startServerWithOidc({
+      start: (options) => startTestServer({ staticDir: path.join(REPO_ROOT, 'dist/client'), signupMode: 'open' }, options),
+      label: LABEL,
+      accounts: [{ id: 'sub-ada', email: 'ada@acme.example', emailVerified: true, name: 'Ada Lovelace' }],
+      allowedDomains: ['acme.example'],
+      signupMode: 'open',
+    }));
     browser = await launchBrowser();
   }, 60_000);
 

@@ -14,6 +14,12 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type Account, type Adapter, type AdapterPayload, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { SignupMode } from '../../shared/accounts/api.js';
+import { createOidcSignIn, type OidcSignIn } from '../../server/accounts/oidc.js';
+import { OIDC_CALLBACK_PATH } from '../../server/accounts/oidcSettings.js';
+import type { TandemServer } from '../../server/app.js';
+import { createLogger } from '../../server/log.js';
+import type { startTestServer } from './server.js';
 
 export interface TestAccount {
   /** The provider's subject (`sub`). */
@@ -256,4 +262,44 @@ export async function followRedirects(jar: CookieJar, start: URL, appOrigin: str
     url = rewrite(next);
   }
   throw new Error(`too many redirects: ${visited.map((visit) => visit.href).join(' → ')}`);
+}
+
+/**
+ * A Tandem server signing in through a real provider. The redirect URI is known only once the server
+ * listens, and the provider's client must be registered with it: so the server starts with a forwarding
+ * sign-in (it only answers `label` before the first request), then the provider with that redirect URI,
+ * then the real sign-in (createOidcSignIn), which the forwarder hands every request to from then on.
+ */
+export async function startServerWithOidc(options: {
+  start: (options: NonNullable<Parameters<typeof startTestServer>[1]>) => Promise<TandemServer>;
+  label: string;
+  accounts: TestAccount[];
+  allowedDomains?: string[];
+  signupMode: SignupMode;
+}): Promise<{ server: TandemServer; provider: TestProvider }> {
+  let real: OidcSignIn | null = null;
+  const captured: { services?: Pick<Parameters<typeof createOidcSignIn>[1], 'users' | 'sessions' | 'onAccountCreated'> } = {};
+  const server = await options.start({
+    accounts: {
+      oidc: (given) => {
+        captured.services = given;
+        return {
+          label: options.label,
+          handle: (step, request, response) => {
+            if (!real) throw new Error('OIDC is not set up yet');
+            return real.handle(step, request, response);
+          },
+        };
+      },
+    },
+  });
+  const redirectUri = new URL(OIDC_CALLBACK_PATH, server.url);
+  const provider = await startOidcProvider({ redirectUri: redirectUri.href, accounts: options.accounts });
+  const { services } = captured;
+  if (!services) throw new Error('createAccounts did not call the oidc factory');
+  real = createOidcSignIn(
+    { issuer: new URL(provider.issuer), clientId: provider.clientId, clientSecret: provider.clientSecret, allowedDomains: options.allowedDomains ?? [], label: options.label, redirectUri },
+    { ...services, logger: createLogger('silent'), metrics: server.metrics, signupModeFromEnv: options.signupMode },
+  );
+  return { server, provider };
 }

@@ -2,22 +2,19 @@
  * OpenID Connect sign-in against a real provider (oidc-provider, in-process on 127.0.0.1), never a mock:
  * the whole redirect dance with plain `fetch`, `redirect: 'manual'` and a browser-like cookie jar.
  *
- * The redirect URI is `<the server's URL>/api/auth/oidc/callback`, known only once the server listens, and
- * the provider's client must be registered with it. So each test starts the Tandem server with a forwarding
- * `OidcSignIn` (it only has to answer `label` before the first request), then the provider with that
- * redirect URI, then builds the real sign-in with `createOidcSignIn` and lets the forwarder use it. The
- * production path (settings from the environment, wired in server/app.ts) is covered by its own test below.
+ * Each test starts the server and provider with `startServerWithOidc` (tests/helpers/oidcProvider.ts: the
+ * redirect URI is known only once the server listens). The production path (settings from the environment,
+ * wired in server/app.ts) is covered by its own test below.
  */
 import { describe, expect, it } from 'vitest';
 import type { AuthState, SignupMode } from '../../shared/accounts/api.js';
 import { SESSION_COOKIE } from '../../shared/accounts/api.js';
 import type { TandemServer } from '../../server/app.js';
-import { createOidcSignIn, OIDC_REFUSALS, OIDC_STATE_COOKIE, type OidcRefusal, type OidcSignIn, safeReturnPath, SIGNIN_ERROR_PARAM } from '../../server/accounts/oidc.js';
+import { OIDC_REFUSALS, OIDC_STATE_COOKIE, type OidcRefusal, safeReturnPath, SIGNIN_ERROR_PARAM } from '../../server/accounts/oidc.js';
 import { DEFAULT_OIDC_LABEL, OIDC_CALLBACK_PATH, oidcSettingsFromEnv } from '../../server/accounts/oidcSettings.js';
 import { ConfigError, loadConfig } from '../../server/config.js';
-import { createLogger } from '../../server/log.js';
 import { ApiUser } from '../helpers/accounts.js';
-import { CookieJar, followRedirects, navigate, startOidcProvider, type TestAccount, type TestProvider } from '../helpers/oidcProvider.js';
+import { CookieJar, followRedirects, navigate, startOidcProvider, startServerWithOidc, type TestAccount, type TestProvider } from '../helpers/oidcProvider.js';
 import { testScope } from '../helpers/scope.js';
 
 const scope = testScope();
@@ -43,35 +40,15 @@ interface Setup {
 
 async function setUp(options: { allowedDomains?: string[]; signupMode?: SignupMode; providerDown?: boolean } = {}): Promise<Setup> {
   const signupMode = options.signupMode ?? 'open';
-  let real: OidcSignIn | null = null;
-  const captured: { services?: { users: TandemServer['accounts']['users']; sessions: TandemServer['accounts']['sessions'] } } = {};
-  const server = await scope.server(
-    { signupMode },
-    {
-      accounts: {
-        oidc: (given) => {
-          captured.services = given;
-          return {
-            label: LABEL,
-            handle: (step, request, response) => {
-              if (!real) throw new Error('the test did not finish setting up OIDC');
-              return real.handle(step, request, response);
-            },
-          };
-        },
-      },
-    },
-  );
-  const redirectUri = new URL(OIDC_CALLBACK_PATH, server.url);
-  const provider = await startOidcProvider({ redirectUri: redirectUri.href, accounts: ALL });
+  const { server, provider } = await startServerWithOidc({
+    start: (options) => scope.server({ signupMode }, options),
+    label: LABEL,
+    accounts: ALL,
+    ...(options.allowedDomains ? { allowedDomains: options.allowedDomains } : {}),
+    signupMode,
+  });
   scope.defer(() => provider.close());
   provider.available = options.providerDown !== true;
-  const { services } = captured;
-  if (!services) throw new Error('createAccounts did not call the oidc factory');
-  real = createOidcSignIn(
-    { issuer: new URL(provider.issuer), clientId: provider.clientId, clientSecret: provider.clientSecret, allowedDomains: options.allowedDomains ?? [], label: LABEL, redirectUri },
-    { ...services, logger: createLogger('silent'), metrics: server.metrics, signupModeFromEnv: signupMode },
-  );
   const appOrigin = new URL(server.url).origin;
   return {
     server,
