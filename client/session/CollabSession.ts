@@ -465,6 +465,8 @@ export class CollabSession {
       }
       case 'flushRequest':
         return; // only clients send these
+      case 'unknown':
+        return; // a newer server's extension: this build has nothing to do with it
       default:
         return assertNever(message);
     }

@@ -232,8 +232,10 @@ export class Room {
         peer.send(encodeAwarenessFrame(encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])));
         break;
       case 'tandem':
+        // Anything but a flush request is ignored: a newer client's extension kinds, or server-to-client
+        // kinds a confused client echoes, must not end its connection (messages.ts, forward compatibility).
         if (message.message.kind === 'flushRequest') void this.acknowledgeFlush(peer, message.message.nonce);
-        else peer.close(CloseCode.badRequest, 'unexpected tandem message');
+        else this.deps.metrics.inc('tandem_channel_messages_ignored_total', 'Tandem messages of kinds the server does not take from clients, ignored');
         break;
       default:
         assertNever(message);

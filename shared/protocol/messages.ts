@@ -16,6 +16,11 @@
  *     notice        = 2 varString(json)   ; server → client: a typed notice (see TandemNotice)
  *
  * Stock clients never receive type 100, so an unmodified WebsocketProvider keeps working.
+ *
+ * Forward compatibility: a tandem frame is always the whole WebSocket message, so a receiver can skip the
+ * body of a kind it does not know. Both sides decode an unknown kind as `{ kind: 'unknown' }` and ignore
+ * it (a newer peer's extension must not end the connection of an older one); a known kind that is
+ * truncated or malformed is still an error.
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -49,7 +54,9 @@ export type TandemNotice =
 export type TandemMessage =
   | { kind: 'flushRequest'; nonce: number }
   | { kind: 'flushed'; nonce: number }
-  | { kind: 'notice'; notice: TandemNotice };
+  | { kind: 'notice'; notice: TandemNotice }
+  /** A kind this build does not know (sent by a newer peer): ignored by whoever receives it. */
+  | { kind: 'unknown'; code: number };
 
 export function encodeTandemMessage(message: TandemMessage): Uint8Array {
   const encoder = encoding.createEncoder();
@@ -63,6 +70,9 @@ export function encodeTandemMessage(message: TandemMessage): Uint8Array {
     case 'notice':
       encoding.writeVarUint(encoder, TandemKind.notice);
       encoding.writeVarString(encoder, JSON.stringify(message.notice));
+      break;
+    case 'unknown':
+      encoding.writeVarUint(encoder, message.code);
       break;
     default:
       assertNever(message);
@@ -88,7 +98,8 @@ export function decodeTandemBody(decoder: decoding.Decoder): DecodeResult<Tandem
       if (!notice) return { ok: false, error: 'malformed notice' };
       value = { kind: 'notice', notice };
     } else {
-      return { ok: false, error: `unknown tandem kind ${kind}` };
+      // The rest of the frame belongs to a kind a newer peer speaks: skipped, not refused.
+      return { ok: true, value: { kind: 'unknown', code: kind } };
     }
     if (decoding.hasContent(decoder)) return { ok: false, error: 'trailing bytes' };
     return { ok: true, value };

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { encodeAwarenessUpdate } from '../../shared/protocol/awarenessWire.js';
 import { CloseCode } from '../../shared/protocol/closeCodes.js';
-import { MessageType } from '../../shared/protocol/messages.js';
+import { encodeTandemMessage, MessageType } from '../../shared/protocol/messages.js';
+import { HostileClient } from '../helpers/hostileClient.js';
 import { MAX_FRAME_BYTES, MESSAGE_RATE_BURST } from '../../shared/limits.js';
 import { Role } from '../../shared/auth.js';
 import type { TandemServer } from '../../server/app.js';
@@ -95,6 +96,33 @@ describe('H2 malformed frames', () => {
       await stillServing(a, b);
     });
   }
+});
+
+describe('H2b Tandem channel forward compatibility', () => {
+  it('ignores Tandem kinds it does not take from clients, keeps the connection and still acknowledges flushes', async () => {
+    const srv = await server();
+    const [a, b] = await bystanders(srv, 'newer-client');
+    const newer = await HostileClient.connect(srv.url, 'newer-client', await editorToken());
+    await newer.pull();
+    // A kind from a newer client (with a body this server cannot read), and a server-to-client kind.
+    newer.send(Uint8Array.of(MessageType.tandem, 77, 1, 2, 3));
+    newer.send(encodeTandemMessage({ kind: 'flushed', nonce: 5 }));
+    newer.send(encodeTandemMessage({ kind: 'flushRequest', nonce: 42 }));
+    const acknowledged = () => newer.frames.some((frame) => frame.type === 'tandem' && frame.message.kind === 'flushed' && frame.message.nonce === 42);
+    await newer.waitFor(() => acknowledged() || newer.closeEvent !== null, 'the server acknowledges the flush after the unknown kinds');
+    expect(newer.closeEvent).toBeNull();
+    expect(acknowledged()).toBe(true);
+    expect(srv.metrics.value('tandem_channel_messages_ignored_total')).toBe(2);
+    await stillServing(a, b);
+  });
+
+  it('still closes a truncated known Tandem kind with 4400', async () => {
+    const srv = await server();
+    const [a, b] = await bystanders(srv, 'truncated-tandem');
+    const token = await editorToken();
+    expect(await closeCodeFor(wsUrl(srv, `/collab/truncated-tandem?token=${token}&tandem=1`), Uint8Array.of(MessageType.tandem, 0))).toBe(CloseCode.badRequest);
+    await stillServing(a, b);
+  });
 });
 
 describe('H3 size limits', () => {

@@ -40,8 +40,12 @@ describe('tandem messages', () => {
       expect(decodeTandemBody(decoder)).toEqual({ ok: true, value: message });
     });
   }
-  it('refuses unknown kinds, truncation and trailing bytes', () => {
-    for (const body of [[9], [0], [0, 1, 7], [2, 3, 1, 2, 3]]) {
+  it('decodes a kind it does not know as unknown (a newer peer), whatever follows it', () => {
+    expect(decodeTandemBody(decoding.createDecoder(Uint8Array.from([9])))).toEqual({ ok: true, value: { kind: 'unknown', code: 9 } });
+    expect(decodeTandemBody(decoding.createDecoder(Uint8Array.from([77, 1, 2, 3])))).toEqual({ ok: true, value: { kind: 'unknown', code: 77 } });
+  });
+  it('refuses truncated, malformed and over-long known kinds', () => {
+    for (const body of [[], [0], [0, 1, 7], [2, 3, 1, 2, 3]]) {
       expect(decodeTandemBody(decoding.createDecoder(Uint8Array.from(body))).ok, String(body)).toBe(false);
     }
   });
