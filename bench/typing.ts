@@ -7,6 +7,8 @@
  *                                                          under the system temp dir), rounds alternated
  *   TYPING_KEYS=300 TYPING_ROUNDS=3                       keys per round, rounds per build
  *   TYPING_SKIP_CURRENT=1                                 only the TYPING_COMPARE build
+ *   TYPING_PROFILE=1                                      also print the functions with the most self time
+ *                                                          while typing in the big document (CPU profile)
  *
  * The document is opened with a host-application token (localStorage `tandem.session`), a path every
  * version of the client keeps. Each key is measured in the page: from the keydown event's timestamp to
@@ -17,7 +19,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type CDPSession } from 'playwright-core';
 import * as Y from 'yjs';
 import { DOCUMENT_FRAGMENT } from '../shared/editor/extensions.js';
 import { connectClient, hostSession, waitSynced } from '../tests/helpers/clients.js';
@@ -28,6 +30,7 @@ import { summarize } from './stats.js';
 const KEYS = Number(process.env.TYPING_KEYS ?? 300);
 const ROUNDS = Number(process.env.TYPING_ROUNDS ?? 3);
 const COMPARE = process.env.TYPING_COMPARE ?? null;
+const PROFILE = process.env.TYPING_PROFILE === '1';
 /** ~200 pages: 1,700 paragraphs of ~60 words (~100,000 words), a heading every 30 paragraphs. */
 const BIG_PARAGRAPHS = 1700;
 const WORDS = 'the quick collaborative editor merges every change without losing a single keystroke while people type'.split(' ');
@@ -76,7 +79,7 @@ async function seed(url: string, docName: string, paragraphs: number): Promise<v
 }
 
 function buildClient(root: string): void {
-  execFileSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn', ...(PROFILE ? ['--minify', 'false'] : [])], { cwd: root, stdio: 'inherit' });
 }
 
 function worktreeOf(ref: string): string {
@@ -125,9 +128,18 @@ async function measure(browser: Browser, build: Build, paragraphs: number): Prom
         { capture: true },
       );
     });
+    const profiler = PROFILE && paragraphs === BIG_PARAGRAPHS ? await context.newCDPSession(page) : null;
+    await profiler?.send('Profiler.enable');
+    await profiler?.send('Performance.enable');
+    const before = profiler ? await rendererMetrics(profiler) : null;
+    await profiler?.send('Profiler.start');
     for (let key = 0; key < KEYS; key++) {
       await page.keyboard.press(key % 12 === 11 ? 'Space' : 'KeyA');
       await page.waitForFunction((count) => (window as unknown as { __typing: number[] }).__typing.length > count, key);
+    }
+    if (profiler && before) {
+      printHottest((await profiler.send('Profiler.stop')).profile, build.label);
+      printMetricsPerKey(before, await rendererMetrics(profiler), build.label);
     }
     const samples = await page.evaluate(() => (window as unknown as { __typing: number[] }).__typing);
     await context.close();
@@ -136,6 +148,42 @@ async function measure(browser: Browser, build: Build, paragraphs: number): Prom
     server.child.kill('SIGTERM');
     await server.exited;
   }
+}
+
+interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; hitCount?: number }>;
+}
+
+type Metrics = Map<string, number>;
+
+async function rendererMetrics(cdp: CDPSession): Promise<Metrics> {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  return new Map(metrics.map(({ name, value }) => [name, value]));
+}
+
+/** Where the renderer's time went, per key: style, layout, script (seconds are turned into ms). */
+function printMetricsPerKey(before: Metrics, after: Metrics, label: string): void {
+  const names = ['TaskDuration', 'ScriptDuration', 'RecalcStyleDuration', 'LayoutDuration', 'RecalcStyleCount', 'LayoutCount', 'Nodes'];
+  console.log(`renderer per key, ${label}:`);
+  for (const name of names) {
+    const delta = ((after.get(name) ?? 0) - (before.get(name) ?? 0)) / KEYS;
+    const shown = name.endsWith('Duration') ? `${(delta * 1000).toFixed(2)} ms` : name === 'Nodes' ? `${after.get(name)} (total)` : delta.toFixed(2);
+    console.log(`  ${name.padEnd(20)} ${shown}`);
+  }
+}
+
+/** Self time per function, summed over the profile's samples (builds are minified: names are short). */
+function printHottest(profile: CpuProfile, label: string): void {
+  const hits = new Map<string, number>();
+  let total = 0;
+  for (const node of profile.nodes) {
+    const { functionName, url, lineNumber, columnNumber } = node.callFrame;
+    const name = `${functionName || '(anonymous)'} ${path.basename(url)}:${lineNumber + 1}:${columnNumber + 1}`;
+    hits.set(name, (hits.get(name) ?? 0) + (node.hitCount ?? 0));
+    total += node.hitCount ?? 0;
+  }
+  console.log(`\nself time while typing, ${label} (top 25 of ${total} samples)`);
+  for (const [name, count] of [...hits].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${((100 * count) / total).toFixed(1).padStart(5)}%  ${name}`);
 }
 
 export async function typingBench(): Promise<void> {

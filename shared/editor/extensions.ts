@@ -12,6 +12,7 @@ import { yUndoPluginKey } from '@tiptap/y-tiptap';
 import * as Y from 'yjs';
 import { SECTION_ID_ATTRIBUTE } from '../sections/blockSummaries.js';
 import { headingsBySectionId, SECTION_ID_REPAIR_ORIGIN } from '../sections/sectionIdRepair.js';
+import { AttributeSizeLimit } from './attributeSizeLimit.js';
 import { CrossBlockEnter } from './crossBlockEnter.js';
 import { LocalAutolinkLink } from './localAutolink.js';
 import { NestingDepthLimit } from './nestingDepthLimit.js';
@@ -116,5 +117,6 @@ export function documentExtensions(): AnyExtension[] {
     StaleSelectionRecovery,
     CrossBlockEnter,
     NestingDepthLimit,
+    AttributeSizeLimit,
   ];
 }

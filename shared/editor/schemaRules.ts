@@ -109,6 +109,12 @@ function typeProblem(value: unknown, fallback: unknown, name: string): string | 
 
 const utf8 = new TextEncoder();
 
+/** Whether one attribute value (a node attribute, or a mark's attributes together) fits MAX_ATTRIBUTE_BYTES. */
+export function fitsAttributeLimit(value: unknown): boolean {
+  const json = JSON.stringify(value) as string | undefined;
+  return json === undefined || utf8.encode(json).length <= MAX_ATTRIBUTE_BYTES;
+}
+
 function valueProblem(value: unknown): string | null {
   let json: string | undefined;
   try {

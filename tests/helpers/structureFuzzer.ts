@@ -229,6 +229,9 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   //   id inside the peer's change (shared/sections/sectionIdRepair.ts).
   // - honest-edit-too-deep: editors drop their own changes that would nest past MAX_NESTING_DEPTH
   //   (shared/editor/nestingDepthLimit.ts), so the server never refuses an honest one.
+  // - honest-attribute-too-large (seed 2025, soak): autolink made a link address over MAX_ATTRIBUTE_BYTES
+  //   out of a long run without spaces; editors drop their own oversized attributes
+  //   (shared/editor/attributeSizeLimit.ts; tests/unit/attributeSizeLimit.test.ts).
 ];
 
 export function knownFinding(failure: string, strict = process.env.FUZZ_STRICT === '1'): KnownFinding | null {
