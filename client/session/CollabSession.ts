@@ -12,6 +12,7 @@ import * as Y from 'yjs';
 import { canEdit, type DocumentRole } from '../../shared/accounts/api.js';
 import { CloseCode, closeReaction } from '../../shared/protocol/closeCodes.js';
 import { TANDEM_OPT_IN_PARAM, assertNever, encodeTandemMessage, type TandemMessage } from '../../shared/protocol/messages.js';
+import { deleteSetOf, holdsChangesServerLacks } from './droppedChanges.js';
 import { isRefusedUpdateReason, stopCause, stopMessage, type StopCause } from './closeMessages.js';
 import { initialConnectionState, nextConnectionState, type ConnectionEvent, type ConnectionState } from './connectionMachine.js';
 import { FlushTracker } from './flushTracker.js';
@@ -100,6 +101,8 @@ export class CollabSession {
   private tokenUser: DocumentToken['user'] | null = null;
   /** What the server had when this connection opened (its sync step 1), for checkForDroppedChanges. */
   private serverStateVector: Uint8Array | null = null;
+  /** What the server had deleted, from its sync step 2 on this connection (read only while we may not edit). */
+  private serverDeleteSet: ReturnType<typeof deleteSetOf> = null;
   private destroyed = false;
   private readonly cleanups: Array<() => void> = [];
 
@@ -122,6 +125,14 @@ export class CollabSession {
       },
       onServerStateVector: (stateVector) => {
         this.serverStateVector = stateVector;
+        this.serverDeleteSet = null;
+        this.checkForDroppedChanges();
+      },
+      onServerStateUpdate: (update) => {
+        // Decoding a whole document is not free: only while we may not edit, when the answer matters.
+        const access = this.snapshot.access;
+        if (!access || canEdit(access.role) || access.changeDropped) return;
+        this.serverDeleteSet = deleteSetOf(update);
         this.checkForDroppedChanges();
       },
     });
@@ -367,20 +378,19 @@ export class CollabSession {
 
   /**
    * On each connection the server tells what it has. While we may not edit, anything we hold beyond that is a
-   * change it dropped (or will drop): say so, so the person can copy it before discarding. Counts inserted
-   * content only: a deletion alone leaves no trace in a state vector, and the text is still on the server.
+   * change it dropped (or will drop): say so, so the person can copy it before discarding. Insertions are
+   * seen in the server's state vector (its sync step 1), deletions in its delete set (its sync step 2).
    */
   private checkForDroppedChanges(): void {
     const access = this.snapshot.access;
     if (!access || canEdit(access.role) || access.changeDropped || this.serverStateVector === null) return;
-    let server: Map<number, number>;
+    let stateVector: Map<number, number>;
     try {
-      server = Y.decodeStateVector(this.serverStateVector);
+      stateVector = Y.decodeStateVector(this.serverStateVector);
     } catch {
       return;
     }
-    const ahead = [...Y.decodeStateVector(Y.encodeStateVector(this.doc))].some(([client, clock]) => clock > (server.get(client) ?? 0));
-    if (ahead) this.update({ access: { ...access, changeDropped: true } });
+    if (holdsChangesServerLacks(this.doc, { stateVector, deleteSet: this.serverDeleteSet })) this.update({ access: { ...access, changeDropped: true } });
   }
 
   private relearnRole(): void {

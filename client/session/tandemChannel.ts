@@ -21,6 +21,8 @@ export interface TandemChannelHandlers {
    * so the session can tell whether this replica holds changes the server never accepted.
    */
   onServerStateVector(stateVector: Uint8Array): void;
+  /** The server's sync step 2 on the live socket (its answer to ours): its delete set is whole in it. */
+  onServerStateUpdate(update: Uint8Array): void;
 }
 
 export function installTandemChannel(provider: WebsocketProvider, handlers: TandemChannelHandlers): void {
@@ -36,13 +38,14 @@ export function installTandemChannel(provider: WebsocketProvider, handlers: Tand
     // Peek before the stock handler consumes it. `emitSynced` is false for BroadcastChannel frames
     // from other tabs, which say nothing about what the server has.
     const syncType = decoding.peekVarUint(decoder);
-    if (emitSynced && syncType === syncProtocol.messageYjsSyncStep1) {
+    const peeked = syncType === syncProtocol.messageYjsSyncStep1 ? handlers.onServerStateVector : syncType === syncProtocol.messageYjsSyncStep2 ? handlers.onServerStateUpdate : null;
+    if (emitSynced && peeked) {
       // Read from a second decoder over the same bytes, so the stock handler still sees the whole message.
       const peek = decoding.createDecoder(decoder.arr);
       peek.pos = decoder.pos;
       try {
         decoding.readVarUint(peek);
-        handlers.onServerStateVector(decoding.readVarUint8Array(peek));
+        peeked(decoding.readVarUint8Array(peek));
       } catch {
         // malformed: the stock handler below meets the same bytes and the provider deals with them
       }

@@ -307,6 +307,26 @@ describe.skipIf(!browserTestsEnabled())('accounts, documents and sharing', () =>
     await expect.poll(() => textOf(page)).toBe('Goals\nShip accounts and sharing. Vera agrees.');
     await expect.poll(() => banner.innerText()).toBe('You can view this document.');
     expect(await page.getByTestId('dropped-change-banner').count()).toBe(0);
+
+    // A deletion alone adds no clock, so no state vector shows it; the server's delete set does.
+    await shareWith(admin, docId, grace.email, 'editor');
+    await page.locator('.ProseMirror[contenteditable="true"]').waitFor({ timeout: 1_000 });
+    await grace.context.setOffline(true);
+    await waitForConnectionState(page, 'offline');
+    await page.locator('.ProseMirror p', { hasText: 'Vera agrees.' }).click();
+    await page.keyboard.press('End');
+    for (let i = 0; i < ' agrees.'.length; i++) await page.keyboard.press('Backspace');
+    await shareWith(admin, docId, grace.email, 'viewer');
+    await grace.context.setOffline(false);
+    await dropped.waitFor({ timeout: 10_000 });
+    expect(await dropped.innerText()).toContain('did not reach the server');
+    expect(await textOf(admin.page)).toBe('Goals\nShip accounts and sharing. Vera agrees.');
+    const reloadedAgain = page.waitForEvent('load');
+    await dropped.getByTestId('discard-unsynced').click();
+    await dropped.getByTestId('discard-confirm-button').click();
+    await reloadedAgain;
+    await waitForConnectionState(page, 'connected');
+    await expect.poll(() => textOf(page)).toBe('Goals\nShip accounts and sharing. Vera agrees.');
     expect(grace.errors).toEqual([]);
   });
 
