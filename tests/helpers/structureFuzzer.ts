@@ -276,7 +276,13 @@ function stateDifference(a: Y.Doc, b: Y.Doc): string | null {
   if (!Y.equalDeleteSets(Y.createDeleteSetFromStructStore(a.store), Y.createDeleteSetFromStructStore(b.store))) return 'delete sets differ';
   const ca = fragmentContent(a);
   const cb = fragmentContent(b);
-  if (ca !== cb) return `content differs: ${ca.slice(0, 300)} vs ${cb.slice(0, 300)}`;
+  if (ca !== cb) {
+    // Around the first difference: a long document's opening says nothing about where replicas part.
+    let at = 0;
+    while (at < ca.length && ca[at] === cb[at]) at++;
+    const from = Math.max(0, at - 150);
+    return `content differs at character ${at}: …${ca.slice(from, at + 150)}… vs …${cb.slice(from, at + 150)}…`;
+  }
   return null;
 }
 
