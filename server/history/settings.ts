@@ -31,9 +31,10 @@ export interface HistorySettings {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const DEFAULT_RETENTION_DAYS = 90;
 
 export const DEFAULT_HISTORY_SETTINGS: HistorySettings = Object.freeze({
-  retentionMs: 90 * DAY_MS,
+  retentionMs: DEFAULT_RETENTION_DAYS * DAY_MS,
   snapshotEveryRows: 200,
   snapshotEveryMs: 10 * 60 * 1000,
   quietMs: 60 * 1000,
@@ -48,12 +49,12 @@ export function historySettingsFromEnv(env: NodeJS.ProcessEnv): HistorySettings 
     if (!Number.isFinite(value) || value < min) throw new ConfigError(`${name} must be a number ≥ ${min} (got "${raw}")`);
     return value;
   };
-  const days = number('HISTORY_RETENTION_DAYS', 90, 0);
+  const days = number('HISTORY_RETENTION_DAYS', DEFAULT_RETENTION_DAYS, 0);
   return {
     retentionMs: days === 0 ? null : days * DAY_MS,
     snapshotEveryRows: Math.round(number('HISTORY_SNAPSHOT_EVERY_ROWS', DEFAULT_HISTORY_SETTINGS.snapshotEveryRows, 1)),
-    snapshotEveryMs: number('HISTORY_SNAPSHOT_EVERY_MINUTES', 10, 0.01) * 60 * 1000,
-    quietMs: number('HISTORY_QUIET_SECONDS', 60, 0.01) * 1000,
+    snapshotEveryMs: number('HISTORY_SNAPSHOT_EVERY_MINUTES', DEFAULT_HISTORY_SETTINGS.snapshotEveryMs / 60_000, 0.01) * 60 * 1000,
+    quietMs: number('HISTORY_QUIET_SECONDS', DEFAULT_HISTORY_SETTINGS.quietMs / 1000, 0.01) * 1000,
     snapshotBytesRatio: number('HISTORY_SNAPSHOT_BYTES_RATIO', DEFAULT_HISTORY_SETTINGS.snapshotBytesRatio, 0),
   };
 }

@@ -97,13 +97,28 @@ export async function openPostgresStore(connectionString: string): Promise<Docum
   const pool = new pg.Pool({ connectionString, max: 10 });
   // Concurrent first starts of several instances race on CREATE TABLE IF NOT EXISTS; an advisory lock
   // serialises them.
-  const client = await pool.connect();
   try {
-    await client.query('SELECT pg_advisory_lock(7474)');
-    await client.query(SCHEMA);
-    await client.query('SELECT pg_advisory_unlock(7474)');
-  } finally {
-    client.release();
+    const client = await pool.connect();
+    let failed = false;
+    try {
+      await client.query('SELECT pg_advisory_lock(7474)');
+      try {
+        await client.query(SCHEMA);
+      } finally {
+        // Unlocked whatever the schema did: a pooled connection that kept the session lock would make
+        // every other instance's start wait for it.
+        await client.query('SELECT pg_advisory_unlock(7474)');
+      }
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      // A connection that failed mid-way is discarded, not reused (and with it any session lock it held).
+      client.release(failed);
+    }
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
   }
 
   async function inTransaction<T>(work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
