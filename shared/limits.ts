@@ -44,5 +44,3 @@ export const COSTLY_UPDATE_MS = 50;
 /** Log rows after which a document's update log is folded into a checkpoint. Loading replays the log,
  *  so this bounds load time; 500 small rows replay in a few milliseconds. */
 export const COMPACT_AFTER_ROWS = 500;
-
-/** Guest tokens live a day; the client refreshes them before they expire and on 4401. */

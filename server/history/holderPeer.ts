@@ -1,5 +1,5 @@
 /** A connection-less room member: keeps a room loaded while the server itself works on it (a restore). */
-import type { PeerOrigin, RoomPeer } from '../room/peer.js';
+import type { PeerOrigin, RoomPeer } from '../peers/peer.js';
 
 /** Negative ids never collide with real connections, which count up from 1. */
 let nextHolderId = -1;

@@ -12,7 +12,7 @@ import { DOCUMENT_FRAGMENT } from '../../shared/editor/extensions.js';
 import { documentSchema } from '../../shared/editor/schema.js';
 import { blocksFromProseMirror, blocksFromYFragment } from '../../shared/sections/blockSummaries.js';
 import { sectionsOf, type Section } from '../../shared/sections/sectionModel.js';
-import type { Room, ServerChangeEvent } from '../room/room.js';
+import type { ServerChangeEvent, ServerChangeTarget } from './serverChange.js';
 
 export function fragmentToProseMirror(doc: Y.Doc): ProseMirrorNode {
   return yXmlFragmentToProseMirrorRootNode(doc.getXmlFragment(DOCUMENT_FRAGMENT), documentSchema());
@@ -33,7 +33,7 @@ export function sectionsChangedByRestore(live: Y.Doc, target: ProseMirrorNode): 
 }
 
 /** Applies `target` to the live room as one forward server transaction recorded as `event`. */
-export async function applyRestore(room: Room, target: ProseMirrorNode, event: ServerChangeEvent): Promise<void> {
+export async function applyRestore(room: ServerChangeTarget, target: ProseMirrorNode, event: ServerChangeEvent): Promise<void> {
   await room.applyServerChange(
     (doc) => updateYFragment(doc, doc.getXmlFragment(DOCUMENT_FRAGMENT), target, { mapping: new Map(), isOMark: new Map() }),
     event,

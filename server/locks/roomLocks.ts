@@ -30,7 +30,7 @@ import { sectionsOf } from '../../shared/sections/sectionModel.js';
 import { encodeTandemMessage } from '../../shared/protocol/messages.js';
 import { errorFields, type Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { RoomPeer } from '../room/peer.js';
+import type { RoomPeer } from '../peers/peer.js';
 import { type ClientLockState, LockArbiter, type SectionStructure } from './lockArbiter.js';
 import { type RevertedSection, SectionGuard } from './sectionGuard.js';
 

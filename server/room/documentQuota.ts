@@ -12,7 +12,7 @@
  * (its sender keeps the edit in its own replica), automatic snapshots are skipped, a named version answers
  * 413. Everything that only reads still works (sync of new connections, awareness, the timeline API), and so
  * do restores and lock reverts (server changes): a document over its quota stays readable, restorable and
- * exportable, and space is freed by dropping history or deleting versions (server/http/timelineRoutes.ts).
+ * exportable, and space is freed by dropping history or deleting versions (server/api/timelineRoutes.ts).
  */
 import * as Y from 'yjs';
 import { MAX_DOCUMENT_BYTES } from '../../shared/limits.js';
@@ -22,7 +22,7 @@ import { clockOf, decodeStructs, existingStruct } from '../integrity/yjsInternal
 import { errorFields, type Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { storageUsage, type DocumentStore, type SnapshotKind, type StorageUsage } from '../storage/types.js';
-import type { RoomPeer } from './peer.js';
+import type { RoomPeer } from '../peers/peer.js';
 
 /** Bounds one document's disk use (a document at the 64 MiB live-size limit, plus its history and a few
  *  versions), so that one document cannot fill the disk for every other. */

@@ -9,7 +9,7 @@ import type { HistorySettings } from '../history/settings.js';
 import type { DocumentStore } from '../storage/types.js';
 import { createHolderPeer } from '../history/holderPeer.js';
 import type { TandemCloseCode } from '../../shared/protocol/closeCodes.js';
-import type { RoomPeer } from './peer.js';
+import type { RoomPeer } from '../peers/peer.js';
 import { Room } from './room.js';
 
 export class RoomRegistry {

@@ -2,11 +2,13 @@
  * One loaded document: its Y.Doc, awareness, peers, and durable write-ahead log writer.
  *
  * Write path (the durability rule: an update any peer has seen is already on disk):
- *   1. a peer's update is applied to the doc with the peer as origin (a bad update throws and is refused);
+ *   1. a peer's update is judged first (server/integrity/updateCheck.ts: complete, under the sender's own
+ *      clientIDs, inside the schema; a refused one never touches the doc), then applied with the peer as origin;
  *   2. the doc's `update` event queues the normalised update; one flush per event-loop turn appends the
  *      queue to the store in one transaction;
  *   3. only after the append resolves are the updates broadcast to the other peers;
- *   4. a sync step 2 reply waits for the queue to drain first, so it never carries unstored state.
+ *   4. a sync step 2 reply waits until what was applied before the request is durable (a watermark, not an
+ *      empty queue), so it never carries unstored state.
  * If an append fails, the in-memory doc holds state that is not on disk; the room fails closed: every
  * peer is closed with 4503 and the room is dropped, so the next load starts from what storage has and
  * the clients resend what is missing through the sync handshake.
@@ -22,6 +24,7 @@ import type { Metrics } from '../metrics.js';
 import { AutoSnapshots, type ExactState } from '../history/autoSnapshots.js';
 import { TransactionStatsTracker } from '../history/eventStats.js';
 import { DEFAULT_HISTORY_SETTINGS, type HistorySettings } from '../history/settings.js';
+import type { ServerChangeEvent, ServerChangeTarget } from '../history/serverChange.js';
 import { EventKind, type DocumentStore, type EventMeta, type LogRow } from '../storage/types.js';
 import { RoomLocks } from '../locks/roomLocks.js';
 import type { InboundMessage } from './decodeFrame.js';
@@ -29,7 +32,7 @@ import { applyStoredDocument } from '../storage/storedDocument.js';
 import { RoomAwareness } from './roomAwareness.js';
 import { SharedSyncReplies } from './syncReplies.js';
 import { DocumentRepairs } from '../../shared/editor/documentRepairs.js';
-import { isUpdateOrigin, type RoomPeer, SERVER_ORIGIN, STORAGE_ORIGIN, type UpdateOrigin } from './peer.js';
+import { isUpdateOrigin, type RoomPeer, SERVER_ORIGIN, STORAGE_ORIGIN, type UpdateOrigin } from '../peers/peer.js';
 import { DOCUMENT_FRAGMENT } from '../../shared/editor/extensions.js';
 import { checkUpdate, type UpdateRefusal } from '../integrity/updateCheck.js';
 import { dropPending } from '../integrity/yjsInternals.js';
@@ -54,15 +57,6 @@ interface PendingUpdate {
   meta: EventMeta;
 }
 
-/** A server-made change with its own timeline identity (e.g. a restore made on someone's behalf). */
-export interface ServerChangeEvent {
-  userId: string | null;
-  kind: EventKind;
-  userName: string | null;
-  userColor: string | null;
-  restoredFrom?: number | null;
-}
-
 export interface RoomDeps {
   store: DocumentStore;
   logger: Logger;
@@ -75,7 +69,7 @@ export interface RoomDeps {
   onIdle(room: Room): void;
 }
 
-export class Room {
+export class Room implements ServerChangeTarget {
   readonly doc = new Y.Doc();
   readonly awareness = new Awareness(this.doc);
   state: RoomState = { kind: 'loading' };

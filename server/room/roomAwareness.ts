@@ -11,10 +11,10 @@ import { decodeAwarenessUpdate, encodeAwarenessUpdate as encodeEntries } from '.
 import { CloseCode } from '../../shared/protocol/closeCodes.js';
 import { withoutLockTable } from '../locks/roomLocks.js';
 import type { Metrics } from '../metrics.js';
-import { RateLimiter } from '../transport/rateLimiter.js';
+import { RateLimiter } from '../rateLimiter.js';
 import { admitAwarenessEntries } from './awarenessPolicy.js';
 import type { ClientBindings } from './clientBindings.js';
-import type { RoomPeer } from './peer.js';
+import type { RoomPeer } from '../peers/peer.js';
 
 export class RoomAwareness {
   private readonly owners = new Map<number, RoomPeer>();

@@ -9,7 +9,7 @@
 import { CloseCode, refusedUpdateReason, type TandemCloseCode } from '../../shared/protocol/closeCodes.js';
 import { encodeTandemMessage } from '../../shared/protocol/messages.js';
 import type { UpdateRefusal } from '../integrity/updateCheck.js';
-import type { RoomPeer } from './peer.js';
+import type { RoomPeer } from '../peers/peer.js';
 
 /** Resyncs offered to one connection for updates that could not be integrated, before it is closed.
  *  One resync completes any honest gap (the reply carries the client's whole missing state); three leave

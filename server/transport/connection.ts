@@ -16,9 +16,9 @@ import {
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { decodeFrame } from '../room/decodeFrame.js';
-import type { PeerOrigin, RoomPeer } from '../room/peer.js';
+import type { PeerOrigin, RoomPeer } from '../peers/peer.js';
 import type { Room } from '../room/room.js';
-import { RateLimiter } from './rateLimiter.js';
+import { RateLimiter } from '../rateLimiter.js';
 
 let nextConnectionId = 1;
 

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorFields, type Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { DocumentStore } from '../storage/types.js';
-import { sendJson, sendText, serveStatic } from './staticFiles.js';
+import { sendJson, sendText, serveStatic } from '../http/staticFiles.js';
 
 export interface RouteDeps {
   store: DocumentStore;
@@ -11,7 +11,7 @@ export interface RouteDeps {
   logger: Logger;
   staticDir: string | null;
   isAccepting(): boolean;
-  /** The timeline API (server/http/timelineRoutes.ts): resolves true when it answered the request. */
+  /** The timeline API (server/api/timelineRoutes.ts): resolves true when it answered the request. */
   timeline?(request: IncomingMessage, response: ServerResponse): Promise<boolean>;
   /** Accounts, documents and sharing (server/accounts/accountsApi.ts): likewise. */
   accounts?(request: IncomingMessage, response: ServerResponse): Promise<boolean>;

@@ -28,8 +28,8 @@ import type { RoomRegistry } from '../room/registry.js';
 import type { Room } from '../room/room.js';
 import { QUOTA_EXCEEDED_REASON } from '../../shared/protocol/closeCodes.js';
 import { EventKind, type DocumentStore, type EventRow, type SnapshotInfo } from '../storage/types.js';
-import { readJsonBody } from './jsonBody.js';
-import { sendJson } from './staticFiles.js';
+import { readJsonBody } from '../http/jsonBody.js';
+import { sendJson } from '../http/staticFiles.js';
 
 /** A restore or version request is a number or a short name. */
 const MAX_BODY_BYTES = 4 * 1024;
