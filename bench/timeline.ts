@@ -20,7 +20,7 @@ import * as Y from 'yjs';
 import { Role } from '../shared/auth.js';
 import { fragmentToProseMirror } from '../server/history/restore.js';
 import { stateAt } from '../server/history/reconstruct.js';
-import type { RoomPeer, PeerOrigin } from '../server/room/peer.js';
+import type { RoomPeer, PeerOrigin } from '../server/peers/peer.js';
 import type { Room } from '../server/room/room.js';
 import type { TandemServer } from '../server/app.js';
 import { startTestServer, tempDataDir } from '../tests/helpers/server.js';

@@ -156,15 +156,21 @@ export async function openPostgresStore(connectionString: string): Promise<Docum
 
   /** One document's rows, plus its authors and last-written time, inside the caller's transaction. */
   async function appendRows(tx: pg.PoolClient, docName: string, rows: readonly LogRow[]): Promise<void> {
-    for (const row of rows) {
-      await tx.query('INSERT INTO tandem_updates (doc, seq, data, user_id, created_at, meta) VALUES ($1, $2, $3, $4, $5, $6)', [
-        docName,
-        row.seq,
-        Buffer.from(row.update),
-        row.userId,
-        row.createdAt,
-        encodeEventMeta(row.meta),
-      ]);
+    if (rows.length > 0) {
+      // One statement for the whole batch (a group commit carries many rows): one round trip, not one per row.
+      await tx.query(
+        `INSERT INTO tandem_updates (doc, seq, data, user_id, created_at, meta)
+         SELECT $1, r.seq, r.data, r.user_id, r.created_at, r.meta
+         FROM unnest($2::bigint[], $3::bytea[], $4::text[], $5::bigint[], $6::text[]) AS r (seq, data, user_id, created_at, meta)`,
+        [
+          docName,
+          rows.map((row) => row.seq),
+          rows.map((row) => Buffer.from(row.update)),
+          rows.map((row) => row.userId),
+          rows.map((row) => row.createdAt),
+          rows.map((row) => encodeEventMeta(row.meta)),
+        ],
+      );
     }
     for (const author of authorsOf(rows)) {
       await tx.query(

@@ -7,7 +7,7 @@ import { type Identity, Role } from '../../shared/auth.js';
 import { type AwarenessEntry, encodeAwarenessUpdate } from '../../shared/protocol/awarenessWire.js';
 import { Metrics } from '../../server/metrics.js';
 import { ClientBindings } from '../../server/room/clientBindings.js';
-import type { RoomPeer } from '../../server/room/peer.js';
+import type { RoomPeer } from '../../server/peers/peer.js';
 import { RoomAwareness } from '../../server/room/roomAwareness.js';
 
 const identity = (userId: string, name: string, role: Identity['role'] = Role.editor): Identity => ({ userId, name, color: '#3e63dd', role, doc: '*' });

@@ -11,7 +11,7 @@ import { createLogger } from '../../server/log.js';
 import { Metrics } from '../../server/metrics.js';
 import { addsToDocument, DocumentQuota } from '../../server/room/documentQuota.js';
 import { QUOTA_EXCEEDED_REASON } from '../../shared/protocol/closeCodes.js';
-import type { RoomPeer } from '../../server/room/peer.js';
+import type { RoomPeer } from '../../server/peers/peer.js';
 import { storageUsage, type DocumentStore, type NewSnapshot, type StorageUsage } from '../../server/storage/types.js';
 import { yParagraph } from '../helpers/yBlocks.js';
 

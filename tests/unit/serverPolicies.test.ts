@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Identity } from '../../shared/auth.js';
 import { admitAwarenessEntries, MAX_CLIENT_IDS_PER_CONNECTION } from '../../server/room/awarenessPolicy.js';
-import { RateLimiter } from '../../server/transport/rateLimiter.js';
+import { RateLimiter } from '../../server/rateLimiter.js';
 import { ConfigError, loadConfig } from '../../server/config.js';
 
 const ada: Identity = { userId: 'u-ada', name: 'Ada', color: '#e5484d', role: 'editor', doc: '*' };
