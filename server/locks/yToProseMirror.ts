@@ -3,8 +3,8 @@
  *
  * Why not y-tiptap's converters: they work on a whole fragment (we want one block), and they may write
  * to the document while reading (merging adjacent Y.Texts, deleting a block the schema rejects) in a
- * transaction without a typed origin, which the room would neither persist nor broadcast. Reading the
- * Yjs structure directly has no side effects. The mapping mirrors y-tiptap's: element name = node type,
+ * transaction of their own, which the room would store and broadcast as a change nobody made. Reading
+ * the Yjs structure directly has no side effects. The mapping mirrors y-tiptap's: element name = node type,
  * element attributes = node attrs, Y.XmlText delta attributes = marks (overlapping marks carry a
  * `--<hash>` suffix that is stripped).
  */

@@ -15,7 +15,11 @@ export interface RoomPeer {
   close(code: TandemCloseCode, reason: string): void;
 }
 
-/** Every Y.Doc transaction origin in the server is one of these (never a bare string or null). */
+/**
+ * The transaction origins the server gives its own changes. Two others reach the room's update handler and
+ * are attributed there (Room.onDocUpdate): Yjs's own follow-up transactions (origin null, e.g. formatting
+ * cleanup) and the shared repairs' origin; both belong to the peer whose update caused them.
+ */
 export type UpdateOrigin = PeerOrigin | { readonly kind: 'storage' } | { readonly kind: 'server' };
 export interface PeerOrigin {
   readonly kind: 'peer';

@@ -1,4 +1,7 @@
-/** PostgreSQL storage (DATABASE_URL): the shared store when several instances serve the same documents. */
+/**
+ * PostgreSQL storage (DATABASE_URL). Several instances may share it for different documents; one document
+ * is served by one instance at a time (sequence numbers are allocated by the room, in process).
+ */
 import pg from 'pg';
 import { authorsOf, decodeEventMeta, encodeEventMeta, withAuthor } from './eventMetaCodec.js';
 import {

@@ -1,4 +1,4 @@
-/** Rules H1–H7: hostile and broken input gets its close code; the room and other clients are unharmed. */
+/** Rules H1–H6: hostile and broken input gets its close code; the room and other clients are unharmed. */
 import { describe, expect, it } from 'vitest';
 import { encodeAwarenessUpdate } from '../../shared/protocol/awarenessWire.js';
 import { CloseCode } from '../../shared/protocol/closeCodes.js';
