@@ -13,7 +13,7 @@ import { canEdit, type DocumentRole } from '../../shared/accounts/api.js';
 import { CloseCode, closeReaction } from '../../shared/protocol/closeCodes.js';
 import { TANDEM_OPT_IN_PARAM, assertNever, encodeTandemMessage, type TandemMessage } from '../../shared/protocol/messages.js';
 import { deleteSetOf, holdsChangesServerLacks } from './droppedChanges.js';
-import { isRefusedUpdateReason, stopCause, stopMessage, type StopCause } from './closeMessages.js';
+import { announcesClose, stopCause, stopMessage, type StopCause } from './closeMessages.js';
 import { initialConnectionState, nextConnectionState, type ConnectionEvent, type ConnectionState } from './connectionMachine.js';
 import { FlushTracker } from './flushTracker.js';
 import { deleteLocalCopy } from './localCopy.js';
@@ -467,7 +467,7 @@ export class CollabSession {
           case 'updateRefused':
             // A refused update is followed by a close with the same reason, which the error banner says in
             // plain words; other refusals (a lock undid part of a change) are polite notices of their own.
-            if (!isRefusedUpdateReason(notice.reason)) this.update({ notice: { text: notice.reason, id } });
+            if (!announcesClose(notice.reason)) this.update({ notice: { text: notice.reason, id } });
             return;
           default:
             return assertNever(notice);

@@ -27,6 +27,15 @@ export function isRefusedUpdateReason(reason: string): boolean {
   return reason.startsWith(REFUSED_UPDATE_REASON_PREFIX);
 }
 
+/**
+ * Whether an `updateRefused` notice only announces the close that follows it (a refused update, the storage
+ * quota): the stop banner says it then, so a notice too would say it twice. Other refusals (a lock undid
+ * part of a change) keep the connection and are notices of their own.
+ */
+export function announcesClose(reason: string): boolean {
+  return isRefusedUpdateReason(reason) || reason === QUOTA_EXCEEDED_REASON;
+}
+
 /** True when something of ours is still only on this device: the person may copy it, then discard it. */
 export function keepsUnsyncedChange(cause: StopCause): boolean {
   switch (cause) {

@@ -1,7 +1,7 @@
 /** What a person reads when the server stops a document, and the save status beside it: pure, so tested without a browser. */
 import { describe, expect, it } from 'vitest';
-import { CloseCode } from '../../shared/protocol/closeCodes.js';
-import { keepsUnsyncedChange, stopCause, stopMessage } from '../../client/session/closeMessages.js';
+import { CloseCode, QUOTA_EXCEEDED_REASON } from '../../shared/protocol/closeCodes.js';
+import { announcesClose, keepsUnsyncedChange, stopCause, stopMessage } from '../../client/session/closeMessages.js';
 import type { SessionSnapshot } from '../../client/session/CollabSession.js';
 import type { ConnectionState } from '../../client/session/connectionMachine.js';
 import { saveText } from '../../client/session/statusText.js';
@@ -44,6 +44,14 @@ describe('stopMessage and stopCause', () => {
     expect(keepsUnsyncedChange('changeRefused')).toBe(true);
     expect(keepsUnsyncedChange('quotaExceeded')).toBe(true);
     expect(keepsUnsyncedChange('sessionRefused')).toBe(false);
+  });
+});
+
+describe('announcesClose', () => {
+  it('a refused update and the storage quota are said once, by the stop banner; a lock revert is a notice of its own', () => {
+    expect(announcesClose('update refused: written under another user\'s client id')).toBe(true);
+    expect(announcesClose(QUOTA_EXCEEDED_REASON)).toBe(true);
+    expect(announcesClose('Part of your change was in a section someone else is editing, and was undone.')).toBe(false);
   });
 });
 
