@@ -5,9 +5,8 @@
  *
  *   npm run bench:append            BENCH_QUICK=1 for a smoke run
  */
-import { openPostgresStore } from '../server/storage/postgres.js';
-import { openSqliteStore } from '../server/storage/sqlite.js';
-import { EventKind, type DocumentStore, type LogRow } from '../server/storage/types.js';
+import { openPostgresStore, openSqliteStore } from '../server/storage/sqlDocumentStore.js';
+import { EventKind, type DocumentStore, type NewLogRow } from '../server/storage/types.js';
 import { tempDataDir } from '../tests/helpers/server.js';
 import { summarize } from './stats.js';
 
@@ -15,9 +14,8 @@ const BATCHES = process.env.BENCH_QUICK === '1' ? 20 : 300;
 const SIZES = [1, 20, 100];
 const POSTGRES_URL = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-function rows(firstSeq: number, count: number): LogRow[] {
-  return Array.from({ length: count }, (_, i) => ({
-    seq: firstSeq + i,
+function rows(count: number): NewLogRow[] {
+  return Array.from({ length: count }, () => ({
     update: new Uint8Array(40).fill(7),
     userId: 'bench-user',
     createdAt: Date.now(),
@@ -28,11 +26,9 @@ function rows(firstSeq: number, count: number): LogRow[] {
 async function measure(label: string, store: DocumentStore): Promise<void> {
   for (const size of SIZES) {
     const doc = `bench-append-${size}-${Date.now().toString(36)}`;
-    let seq = 1;
     const samples: number[] = [];
     for (let i = 0; i < BATCHES; i++) {
-      const batch = rows(seq, size);
-      seq += size;
+      const batch = rows(size);
       const started = performance.now();
       await store.append(doc, batch);
       samples.push(performance.now() - started);
@@ -44,7 +40,7 @@ async function measure(label: string, store: DocumentStore): Promise<void> {
 
 console.log('| store | rows per append | n | p50 ms | p95 ms | p99 ms |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
-const sqlite = openSqliteStore(tempDataDir('bench-append'));
+const sqlite = await openSqliteStore(tempDataDir('bench-append'));
 await measure('sqlite', sqlite);
 await sqlite.close();
 let postgres: DocumentStore | null = null;

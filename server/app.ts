@@ -130,7 +130,7 @@ export async function createTandemServer(
       admit(request, access)
         .then((admission) => {
           if (!admission.ok) {
-            metrics.inc('tandem_connections_refused_total', 'Connections closed by the server', 1, { code: String(admission.code) });
+            metrics.inc('tandem_connections_refused_total', 1, { code: String(admission.code) });
             // Resume first: a paused socket never reads the client's close reply, so the close would hang.
             ws.resume();
             ws.close(admission.code, admission.reason);
@@ -143,7 +143,7 @@ export async function createTandemServer(
               connections.delete(closed);
               clearTimeout(expiry);
               untrack();
-              metrics.set('tandem_connections', 'Open WebSocket connections', connections.size);
+              metrics.set('tandem_connections', connections.size);
             },
           });
           // A host application's token ends the connection when it expires (the client mints a fresh one and
@@ -152,7 +152,7 @@ export async function createTandemServer(
           const expiry = admission.identity.sessionId === undefined ? setTimeout(() => connection.close(CloseCode.unauthenticated, 'token expired'), msLeft) : undefined;
           const untrack = live.track(connection, admission.docName);
           connections.add(connection);
-          metrics.set('tandem_connections', 'Open WebSocket connections', connections.size);
+          metrics.set('tandem_connections', connections.size);
           connection.attach(rooms.join(admission.docName, connection));
           limits.authenticated(socket);
           ws.resume();
@@ -180,10 +180,14 @@ export async function createTandemServer(
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
+  // Started once listening, so a server that failed to start leaves no monitor running; close() stops it.
+  const stopEventLoopLag = metrics.trackEventLoopLag();
+
   let closing: Promise<void> | null = null;
   async function close(): Promise<void> {
     accepting = false;
     clearInterval(heartbeat);
+    stopEventLoopLag();
     const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     await rooms.shutdown((room) => room.closeAll(CloseCode.unavailable, 'server shutting down'));
     for (const connection of connections) connection.close(CloseCode.unavailable, 'server shutting down');

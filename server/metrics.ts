@@ -1,50 +1,107 @@
-/** A tiny Prometheus text-format registry: counters and gauges, optionally labelled. No dependency needed. */
-type Labels = Record<string, string>;
+/**
+ * The server's Prometheus metrics, on prom-client. Each server owns its own Registry (tests run several
+ * servers in one process, and the global default registry would make them collide). What each metric is
+ * lives in metricsCatalog.ts; call sites only name it.
+ */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { type CounterName, type GaugeName, type HistogramName, isMetricName, METRICS, type MetricName, type MetricSpec } from './metricsCatalog.js';
 
-interface Series {
-  help: string;
-  type: 'counter' | 'gauge';
-  values: Map<string, number>;
-}
+type Labels = Record<string, string>;
+type AnyMetric = Counter | Gauge | Histogram;
+
+/** How often the event-loop monitor samples, in ms: fine enough to see a stall that users would feel. */
+const EVENT_LOOP_RESOLUTION_MS = 20;
+const NS_PER_S = 1e9;
 
 export class Metrics {
-  private readonly series = new Map<string, Series>();
+  private readonly registry = new Registry();
+  private readonly byName = new Map<string, AnyMetric>();
+  private eventLoop: IntervalHistogram | null = null;
 
-  inc(name: string, help: string, by = 1, labels: Labels = {}): void {
-    const values = this.ensure(name, help, 'counter').values;
-    const key = labelKey(labels);
-    values.set(key, (values.get(key) ?? 0) + by);
+  constructor() {
+    for (const [name, spec] of Object.entries(METRICS) as [MetricName, MetricSpec][]) this.register(name, spec);
   }
 
-  set(name: string, help: string, value: number, labels: Labels = {}): void {
-    this.ensure(name, help, 'gauge').values.set(labelKey(labels), value);
+  inc(name: CounterName, by?: number, labels?: Labels): void;
+  /** @deprecated remove once server/room is migrated */
+  inc(name: string, help: string, by?: number, labels?: Labels): void;
+  inc(name: string, ...rest: [by?: number, labels?: Labels] | [help: string, by?: number, labels?: Labels]): void {
+    const [by = 1, labels = {}] = typeof rest[0] === 'string' ? (rest.slice(1) as [number?, Labels?]) : (rest as [number?, Labels?]);
+    const help = typeof rest[0] === 'string' ? rest[0] : undefined;
+    (this.metric(name, 'counter', help, labels) as Counter).inc(labels, by);
   }
 
-  value(name: string, labels: Labels = {}): number {
-    return this.series.get(name)?.values.get(labelKey(labels)) ?? 0;
+  set(name: GaugeName, value: number, labels?: Labels): void;
+  /** @deprecated remove once server/room is migrated */
+  set(name: string, help: string, value: number, labels?: Labels): void;
+  set(name: string, ...rest: [value: number, labels?: Labels] | [help: string, value: number, labels?: Labels]): void {
+    const [value, labels = {}] = typeof rest[0] === 'string' ? (rest.slice(1) as [number, Labels?]) : (rest as [number, Labels?]);
+    const help = typeof rest[0] === 'string' ? rest[0] : undefined;
+    (this.metric(name, 'gauge', help, labels) as Gauge).set(labels, value);
   }
 
-  render(): string {
-    const lines: string[] = [];
-    for (const [name, series] of this.series) {
-      lines.push(`# HELP ${name} ${series.help}`, `# TYPE ${name} ${series.type}`);
-      for (const [key, value] of series.values) lines.push(`${name}${key} ${value}`);
-    }
-    return `${lines.join('\n')}\n`;
+  observe(name: HistogramName, seconds: number, labels: Labels = {}): void {
+    (this.metric(name, 'histogram', undefined, labels) as Histogram).observe(labels, seconds);
   }
 
-  private ensure(name: string, help: string, type: Series['type']): Series {
-    let series = this.series.get(name);
-    if (!series) {
-      series = { help, type, values: new Map() };
-      this.series.set(name, series);
-    }
-    return series;
+  /** A counter's or gauge's current value, or a histogram's observation count, for these exact labels (for tests). */
+  async value(name: MetricName, labels: Labels = {}): Promise<number> {
+    const metric = this.byName.get(name);
+    if (!metric) return 0;
+    const { values } = (await metric.get()) as { values: { labels: Labels; value: number; metricName?: string }[] };
+    // A histogram's samples are its buckets, sum and count; only the count answers "how many".
+    const wanted = (sampleName: string) => !(metric instanceof Histogram) || sampleName === `${name}_count`;
+    const sample = values.find((entry) => wanted(entry.metricName ?? name) && sameLabels(entry.labels, labels));
+    return sample?.value ?? 0;
+  }
+
+  /** Samples event-loop delay into the tandem_eventloop_lag_* gauges until the returned function is called. */
+  trackEventLoopLag(): () => void {
+    const histogram = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS });
+    histogram.enable();
+    this.eventLoop = histogram;
+    return () => {
+      histogram.disable();
+      if (this.eventLoop === histogram) this.eventLoop = null;
+    };
+  }
+
+  readonly contentType = this.registry.contentType;
+
+  /** The Prometheus text exposition of every metric. */
+  async render(): Promise<string> {
+    this.sampleEventLoop();
+    return this.registry.metrics();
+  }
+
+  private sampleEventLoop(): void {
+    const histogram = this.eventLoop;
+    if (!histogram || histogram.count === 0) return;
+    this.set('tandem_eventloop_lag_p50_seconds', histogram.percentile(50) / NS_PER_S);
+    this.set('tandem_eventloop_lag_p99_seconds', histogram.percentile(99) / NS_PER_S);
+    this.set('tandem_eventloop_lag_max_seconds', histogram.max / NS_PER_S);
+    // Each scrape reports the interval since the previous one, so a stall shows once instead of forever.
+    histogram.reset();
+  }
+
+  /** The registered metric; a name outside the catalog (only reachable through the deprecated overloads) is registered on first use. */
+  private metric(name: string, type: MetricSpec['type'], help: string | undefined, labels: Labels): AnyMetric {
+    const existing = this.byName.get(name);
+    if (existing) return existing;
+    if (isMetricName(name) || type === 'histogram') throw new Error(`metric ${name} is not registered`);
+    return this.register(name, { type, help: help ?? name, labels: Object.keys(labels) });
+  }
+
+  private register(name: string, spec: MetricSpec): AnyMetric {
+    const config = { name, help: spec.help, labelNames: [...(spec.labels ?? [])], registers: [this.registry] };
+    const metric = spec.type === 'counter' ? new Counter(config) : spec.type === 'gauge' ? new Gauge(config) : new Histogram({ ...config, buckets: [...spec.buckets] });
+    this.byName.set(name, metric);
+    return metric;
   }
 }
 
-function labelKey(labels: Labels): string {
-  const entries = Object.entries(labels);
-  if (entries.length === 0) return '';
-  return `{${entries.map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',')}}`;
+function sameLabels(actual: Labels, wanted: Labels): boolean {
+  const keys = Object.keys(actual).filter((key) => key !== 'le');
+  return keys.length === Object.keys(wanted).length && keys.every((key) => actual[key] === wanted[key]);
 }

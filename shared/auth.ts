@@ -4,18 +4,6 @@
 export const Role = { editor: 'editor', commenter: 'commenter', viewer: 'viewer' } as const;
 export type Role = (typeof Role)[keyof typeof Role];
 
-/** `doc` is one document name or `*` for every document. */
-export interface TokenClaims {
-  sub: string;
-  name: string;
-  color?: string;
-  role: Role;
-  doc: string;
-  exp: number;
-  /** Set on tokens Tandem mints for a signed-in session: the server re-checks that session's access live. */
-  sid?: string;
-}
-
 /** The identity the server derives from a verified token. */
 export interface Identity {
   userId: string;

@@ -4,21 +4,23 @@
  *
  * Data flow: editor → Y.Doc → (IndexedDB, provider) → server. IndexedDB is the truth for this
  * browser, so edits survive offline periods and reloads; the flush protocol tells us when the
- * server has them too.
+ * server has them too. The provider is reached only through its adapter (providerAdapter.ts).
  */
 import { IndexeddbPersistence, storeState } from 'y-indexeddb';
-import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { canEdit, type DocumentRole } from '../../shared/accounts/api.js';
 import { CloseCode, closeReaction } from '../../shared/protocol/closeCodes.js';
-import { TANDEM_OPT_IN_PARAM, assertNever, encodeTandemMessage, type TandemMessage } from '../../shared/protocol/messages.js';
+import { assertNever, type TandemMessage } from '../../shared/protocol/messages.js';
 import { deleteSetOf, holdsChangesServerLacks } from './droppedChanges.js';
 import { announcesClose, stopCause, stopMessage, type StopCause } from './closeMessages.js';
 import { initialConnectionState, nextConnectionState, type ConnectionEvent, type ConnectionState } from './connectionMachine.js';
 import { FlushTracker } from './flushTracker.js';
 import { deleteLocalCopy } from './localCopy.js';
-import { installTandemChannel } from './tandemChannel.js';
+import { createWebsocketAdapter, type ProviderAdapter, type ProviderFactory } from './providerAdapter.js';
 import { TokenError, type DocumentToken, type TokenManager } from './tokens.js';
+
+/** What the session needs of its tokens (a TokenManager in the app). */
+export type SessionTokens = Pick<TokenManager, 'hostMode' | 'current' | 'refresh' | 'onToken'>;
 
 export interface SessionSnapshot {
   connection: ConnectionState;
@@ -50,8 +52,6 @@ export type DiscardOutcome = 'reloading' | 'blocked' | 'failed';
 
 /** Wait this long after the last keystroke before asking the server to confirm: one request per burst. */
 const FLUSH_DEBOUNCE_MS = 300;
-/** Upper bound of the provider's reconnect backoff: quick after a blip, gentle on a server that is down. */
-const MAX_BACKOFF_MS = 5_000;
 /** Token fetch retries (server unreachable): start fast, never hammer. */
 const AUTH_RETRY_MS = [1_000, 2_000, 5_000, 10_000] as const;
 /** The words for a role lowered while we were away (the server's `access` notice says the same when it is live). */
@@ -81,7 +81,7 @@ const MAX_REAUTHS_PER_MINUTE = 3;
 export class CollabSession {
   readonly doc = new Y.Doc();
   readonly persistence: IndexeddbPersistence;
-  readonly provider: WebsocketProvider;
+  readonly provider: ProviderAdapter;
 
   private snapshot: SessionSnapshot = {
     connection: initialConnectionState,
@@ -108,17 +108,25 @@ export class CollabSession {
 
   constructor(
     readonly docName: string,
-    private readonly tokens: TokenManager,
+    private readonly tokens: SessionTokens,
+    createProvider: ProviderFactory = createWebsocketAdapter,
   ) {
     this.persistence = new IndexeddbPersistence(docName, this.doc);
     const wsBase = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
-    this.provider = new WebsocketProvider(`${wsBase}/collab`, docName, this.doc, {
-      connect: false,
-      params: { [TANDEM_OPT_IN_PARAM]: '1' },
-      maxBackoffTime: MAX_BACKOFF_MS,
-    });
-    installTandemChannel(this.provider, {
-      onMessage: (message) => this.handleTandemMessage(message),
+    this.provider = createProvider({ serverUrl: `${wsBase}/collab`, docName, doc: this.doc }, {
+      onConnecting: () => this.dispatch({ type: 'socketConnecting' }),
+      onOpen: () => this.dispatch({ type: 'socketOpen' }),
+      onSynced: () => {
+        this.dispatch({ type: 'synced' });
+        this.requestFlush();
+      },
+      onRetrying: (retryInMs) => this.dispatch({ type: 'socketClosed', retryInMs }),
+      onConnectionLost: () => {
+        this.serverStateAnswered = false;
+        this.flush.connectionLost();
+      },
+      onRefused: ({ code, reason }) => this.refused(code, reason),
+      onTandemMessage: (message) => this.handleTandemMessage(message),
       onServerStateAnswered: () => {
         this.serverStateAnswered = true;
         this.requestFlush();
@@ -137,7 +145,7 @@ export class CollabSession {
       },
     });
     this.wireDocument();
-    this.wireProvider();
+    this.wireTokens();
     this.wireBrowser();
     if (navigator.onLine) this.authenticateAndConnect();
     else this.goOffline();
@@ -196,7 +204,7 @@ export class CollabSession {
     const onUpdate = (_update: Uint8Array, origin: unknown): void => {
       // Updates from the provider came from the server or another tab; everything else is ours,
       // including edits restored from IndexedDB that may never have reached the server.
-      if (origin === this.provider) return;
+      if (this.provider.delivered(origin)) return;
       this.flush.recordLocalUpdate();
       this.update({ pendingChanges: this.flush.pending });
       this.scheduleFlush();
@@ -212,49 +220,25 @@ export class CollabSession {
     });
   }
 
-  private wireProvider(): void {
+  /** A close with a final code (4400–4499): the provider stopped retrying. */
+  private refused(code: number, reason: string): void {
+    const reaction = closeReaction(code);
+    switch (reaction) {
+      case 'reauthenticate':
+        // The session itself ended: a new token would be refused too, so go back to sign-in.
+        if (stopCause(code, reason) === 'signedOut') return this.stop(code, 'signedOut');
+        return this.reauthenticate(code);
+      case 'stop':
+        return this.dispatch({ type: 'stopped', code, message: stopMessage(code, reason), cause: stopCause(code, reason) });
+      case 'retry':
+        return; // not reported for retryable codes; the provider retries by itself
+      default:
+        return assertNever(reaction);
+    }
+  }
+
+  private wireTokens(): void {
     const provider = this.provider;
-    provider.on('status', ({ status }) => {
-      switch (status) {
-        case 'connecting':
-          return this.dispatch({ type: 'socketConnecting' });
-        case 'connected':
-          return this.dispatch({ type: 'socketOpen' });
-        case 'disconnected':
-          return; // connection-close below carries the details
-        default:
-          return assertNever(status);
-      }
-    });
-    provider.on('sync', (synced) => {
-      if (!synced) return;
-      this.dispatch({ type: 'synced' });
-      this.requestFlush();
-    });
-    provider.on('connection-close', (event) => {
-      this.serverStateAnswered = false;
-      this.flush.connectionLost();
-      // Final codes are handled by `closed`, which the provider emits right after this.
-      if (event && closeReaction(event.code) !== 'retry') return;
-      // The provider bumps its failure counter after this event, then waits 2^n·100 ms (capped).
-      const retryInMs = Math.min(2 ** (provider.wsUnsuccessfulReconnects + 1) * 100, provider.maxBackoffTime);
-      if (provider.shouldConnect) this.dispatch({ type: 'socketClosed', retryInMs });
-    });
-    provider.on('closed', ({ code, reason }) => {
-      const reaction = closeReaction(code);
-      switch (reaction) {
-        case 'reauthenticate':
-          // The session itself ended: a new token would be refused too, so go back to sign-in.
-          if (stopCause(code, reason) === 'signedOut') return this.stop(code, 'signedOut');
-          return this.reauthenticate(code);
-        case 'stop':
-          return this.dispatch({ type: 'stopped', code, message: stopMessage(code, reason), cause: stopCause(code, reason) });
-        case 'retry':
-          return; // not emitted for retryable codes; the provider retries by itself
-        default:
-          return assertNever(reaction);
-      }
-    });
     const offToken = this.tokens.onToken((token) => {
       const previous = this.tokenUser;
       this.useToken(token);
@@ -262,7 +246,7 @@ export class CollabSession {
       // awareness from the token), so reconnect now rather than at the next network blip. A routine
       // refresh needs nothing: the provider re-reads params on its next (re)connect.
       const renamed = previous !== null && (previous.name !== token.user.name || previous.color !== token.user.color);
-      if (renamed && provider.wsconnected) {
+      if (renamed && provider.connected) {
         provider.disconnect();
         provider.connect();
       }
@@ -297,7 +281,7 @@ export class CollabSession {
     // Some browsers keep a dead socket open for a long time after the network goes away; close it
     // ourselves. Other tabs of this browser still stay in step over BroadcastChannel.
     this.provider.disconnect();
-    this.provider.connectBc();
+    this.provider.connectTabs();
   }
 
   private authenticateAndConnect(): void {
@@ -416,14 +400,14 @@ export class CollabSession {
       this.setRole(role, true);
       if (!wasEditing) this.update({ notice: { text: reason, id } });
       // What the server dropped while we could not edit goes through now, in the sync of a new connection.
-      if (dropped && this.provider.wsconnected) {
+      if (dropped && this.provider.connected) {
         this.provider.disconnect();
         this.provider.connect();
       }
       return;
     }
     this.setRole(role, true, reason);
-    if (wasEditing && this.flush.pending > 0 && this.provider.wsconnected) {
+    if (wasEditing && this.flush.pending > 0 && this.provider.connected) {
       this.provider.disconnect();
       this.provider.connect();
     }
@@ -438,12 +422,9 @@ export class CollabSession {
   }
 
   private requestFlush(): void {
-    const { provider } = this;
-    const ws = provider.ws;
-    if (!provider.wsconnected || !provider.synced || !this.serverStateAnswered) return;
-    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    if (!this.provider.synced || !this.serverStateAnswered) return;
     const nonce = this.flush.nextRequest();
-    if (nonce !== null) ws.send(encodeTandemMessage({ kind: 'flushRequest', nonce }));
+    if (nonce !== null) this.provider.sendTandem({ kind: 'flushRequest', nonce });
   }
 
   private handleTandemMessage(message: TandemMessage): void {
@@ -476,7 +457,9 @@ export class CollabSession {
       case 'flushRequest':
         return; // only clients send these
       case 'unknown':
-        return; // a newer server's extension: this build has nothing to do with it
+        // A newer server's extension (our channel version promises to ignore it), never a reason to disconnect.
+        console.info(`Ignoring Tandem message kind ${message.code}, unknown to this version`);
+        return;
       default:
         return assertNever(message);
     }

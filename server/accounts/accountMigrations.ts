@@ -1,8 +1,8 @@
 /**
- * The accounts schema, as numbered migrations (sqlDatabase.ts `migrate`). Never edit a released
+ * The accounts schema, as numbered migrations (`migrate` in server/storage/sql/migrations.ts). Never edit a released
  * migration: add the next number. SQL here runs unchanged on SQLite and PostgreSQL.
  */
-import type { Migration } from './sqlDatabase.js';
+import type { Migration } from '../storage/sql/migrations.js';
 
 export const ACCOUNTS_MIGRATIONS_TABLE = 'tandem_accounts_migrations';
 

@@ -10,6 +10,8 @@ import type { TokenService } from '../auth/tokens.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { RoomRegistry } from '../room/registry.js';
+import { openPostgresDatabase, openSqliteDatabase, type SqlDatabase } from '../storage/sql/database.js';
+import { migrate } from '../storage/sql/migrations.js';
 import type { DocumentStore } from '../storage/types.js';
 import { AccessControl } from './access.js';
 import { ACCOUNTS_MIGRATIONS, ACCOUNTS_MIGRATIONS_TABLE } from './accountMigrations.js';
@@ -22,7 +24,6 @@ import type { OidcSignIn } from './oidc.js';
 import { type AuthRateLimits, createAuthRateLimits } from './rateLimits.js';
 import type { AccountsDeps } from './routeKit.js';
 import { Sessions } from './sessions.js';
-import { migrate, openPostgresDatabase, openSqliteDatabase, type SqlDatabase } from './sqlDatabase.js';
 import { type User, Users } from './users.js';
 
 export interface Accounts {

@@ -53,7 +53,7 @@ export async function handleAuth(route: string, deps: AccountsDeps, request: Inc
       }
       const user = await deps.users.createAccount({ email, name, passwordHash: await hashPassword(password as string) });
       if (!user) return fail(response, 409, 'An account with this email already exists: sign in instead.');
-      deps.metrics.inc('tandem_accounts_created_total', 'Accounts created', 1, { method: 'password' });
+      deps.metrics.inc('tandem_accounts_created_total', 1, { method: 'password' });
       if (user.isAdmin) await adoptStoredDocuments(deps, user);
       return startSession(deps, user, request, response);
     }
@@ -67,7 +67,7 @@ export async function handleAuth(route: string, deps: AccountsDeps, request: Inc
       const user = isPlausibleEmail(email) ? await deps.users.byEmail(email) : null;
       if (!(await passwordMatches(user?.passwordHash ?? null, password)) || !user) {
         await deps.limits.failuresPerAccount.penalty(email, 1);
-        deps.metrics.inc('tandem_sign_in_failures_total', 'Sign-ins refused for a wrong email or password');
+        deps.metrics.inc('tandem_sign_in_failures_total');
         return fail(response, 401, 'Wrong email or password.');
       }
       if (user.disabled) return fail(response, 403, 'This account is disabled. Ask an administrator.');
@@ -120,7 +120,7 @@ export async function handleAuth(route: string, deps: AccountsDeps, request: Inc
       if (!meta || meta.deletedAt !== null || meta.linkRole === null || link !== meta.linkSecret) return fail(response, 404, 'This link does not work any more. Ask the owner for a new one.');
       const guest = await deps.users.createGuest(name);
       await deps.directory.holdLink(meta.id, guest.id, link);
-      deps.metrics.inc('tandem_accounts_created_total', 'Accounts created', 1, { method: 'guest' });
+      deps.metrics.inc('tandem_accounts_created_total', 1, { method: 'guest' });
       return startSession(deps, guest, request, response);
     }
     case 'GET oidc/start':

@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import { DEFAULT_TITLE, type DocumentRole, type DocumentSummary, type Member, type PersonRef, normalizeEmail, type ShareRole, isShareRole } from '../../shared/accounts/api.js';
-import type { SqlDatabase, SqlRow } from './sqlDatabase.js';
+import type { SqlDatabase, SqlRow } from '../storage/sql/database.js';
 import type { User } from './users.js';
 
 export interface DocumentMeta {

@@ -45,7 +45,7 @@ export async function handleDocuments(segments: string[], deps: AccountsDeps, re
       const title = rawTitle === null ? undefined : cleanTitle(rawTitle);
       if (title === null) return fail(response, 400, `title must be 1 to ${MAX_TITLE_LENGTH} characters`);
       const meta = await deps.directory.create(user, title);
-      deps.metrics.inc('tandem_documents_created_total', 'Documents created');
+      deps.metrics.inc('tandem_documents_created_total');
       return ok(response, await deps.directory.summary(meta, 'owner'));
     }
     return fail(response, 405, 'use GET or POST');
@@ -172,6 +172,6 @@ async function trashRoute(route: string, deps: AccountsDeps, meta: DocumentMeta,
   await deps.rooms.unload(meta.id, CloseCode.forbidden, ACCESS_REVOKED_REASON);
   await deps.store.purge(meta.id);
   await deps.directory.remove(meta.id);
-  deps.metrics.inc('tandem_documents_purged_total', 'Documents deleted for good');
+  deps.metrics.inc('tandem_documents_purged_total');
   return noContent(response);
 }

@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../log.js';
 import { errorFields } from '../log.js';
-import type { DocumentStore, LogRow } from '../storage/types.js';
+import type { DocumentStore, NewLogRow } from '../storage/types.js';
 import type { Directory } from './directory.js';
 
 const TOUCH_INTERVAL_MS = 5_000;
@@ -23,7 +23,7 @@ export function withEditTracking(store: DocumentStore, directory: () => Director
     return target.touch(docName, edit.userId, edit.at).catch((error: unknown) => logger.warn('could not record the last edit', { doc: docName, ...errorFields(error) }));
   };
 
-  const noteRows = (docName: string, rows: readonly LogRow[]): void => {
+  const noteRows = (docName: string, rows: readonly NewLogRow[]): void => {
     const last = [...rows].reverse().find((row) => row.userId !== null);
     if (!last) return;
     pending.set(docName, { userId: last.userId, at: last.createdAt });
@@ -37,12 +37,14 @@ export function withEditTracking(store: DocumentStore, directory: () => Director
   return {
     ...store,
     async append(docName, rows, bindings) {
-      await store.append(docName, rows, bindings);
+      const range = await store.append(docName, rows, bindings);
       noteRows(docName, rows);
+      return range;
     },
     async appendMany(batches) {
-      await store.appendMany(batches);
+      const ranges = await store.appendMany(batches);
       for (const batch of batches) noteRows(batch.docName, batch.rows);
+      return ranges;
     },
     async close() {
       // The last edits are written before the stores close (the accounts database closes after this one).

@@ -70,7 +70,7 @@ export class LiveAccess {
       if (!this.tracked.has(peer)) return;
       if (!current.ok) {
         this.tracked.delete(peer);
-        this.deps.metrics.inc('tandem_access_revocations_total', 'Open connections closed because their access ended', 1, { status: String(current.status) });
+        this.deps.metrics.inc('tandem_access_revocations_total', 1, { status: String(current.status) });
         peer.close(current.status === 401 ? CloseCode.unauthenticated : CloseCode.forbidden, current.reason);
         return;
       }
@@ -78,7 +78,7 @@ export class LiveAccess {
       if (role === peer.identity.role && isOwner === peer.identity.isOwner) return;
       peer.identity.role = role;
       peer.identity.isOwner = isOwner;
-      this.deps.metrics.inc('tandem_access_role_changes_total', 'Open connections whose role changed live');
+      this.deps.metrics.inc('tandem_access_role_changes_total');
       const documentRole: DocumentRole = isOwner ? 'owner' : role;
       const reason = role === 'editor' ? 'You can edit this document now.' : role === 'commenter' ? 'Your access changed: you can now comment but not edit.' : 'Your access changed: you can now only view.';
       if (peer.optedIn) peer.send(encodeTandemMessage({ kind: 'notice', notice: { type: 'access', role: documentRole, reason } }));

@@ -55,8 +55,6 @@ const PROVIDER_TIMEOUT_S = 10;
 /** A return path longer than this is not one of our pages. */
 const MAX_RETURN_LENGTH = 2048;
 const SCOPE = 'openid email profile';
-const METRIC = 'tandem_oidc_sign_ins_total';
-const METRIC_HELP = 'OpenID Connect sign-in attempts, by outcome';
 
 /** Every way a sign-in can be refused, with the sentence the person reads. */
 export const OIDC_REFUSALS = {
@@ -83,7 +81,8 @@ interface PendingSignIn {
   expiresAt: number;
 }
 
-interface Identity {
+/** Who the OpenID provider says signed in (not shared/auth.ts's Identity, which is a connection's). */
+interface ProviderIdentity {
   issuer: string;
   subject: string;
   email: string;
@@ -117,7 +116,7 @@ export function createOidcSignIn(settings: OidcSettings, deps: OidcDeps): OidcSi
   }
 
   function finish(response: ServerResponse, location: string, outcome: string): void {
-    metrics.inc(METRIC, METRIC_HELP, 1, { outcome });
+    metrics.inc('tandem_oidc_sign_ins_total', 1, { outcome });
     // The in-flight cookie is cleared on every answer but a successful start: it is good for one callback.
     if (outcome !== 'started') appendSetCookie(response, stateCookie('', 0, secureCookie));
     response.writeHead(302, { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).end();
@@ -157,7 +156,7 @@ export function createOidcSignIn(settings: OidcSettings, deps: OidcDeps): OidcSi
   }
 
   /** Checks the provider's answer and reads who signed in. */
-  async function identify(request: IncomingMessage, pending: PendingSignIn): Promise<Outcome<Identity>> {
+  async function identify(request: IncomingMessage, pending: PendingSignIn): Promise<Outcome<ProviderIdentity>> {
     let config: client.Configuration;
     try {
       config = await provider();
@@ -208,7 +207,7 @@ export function createOidcSignIn(settings: OidcSettings, deps: OidcDeps): OidcSi
   }
 
   /** The account for this identity: already linked, linked now by verified email, or created. */
-  async function accountFor(identity: Identity): Promise<Outcome<User>> {
+  async function accountFor(identity: ProviderIdentity): Promise<Outcome<User>> {
     if (identity.emailVerified === false) return refuse('emailUnverified');
     const domain = identity.email.slice(identity.email.lastIndexOf('@') + 1);
     if (settings.allowedDomains.length > 0 && !settings.allowedDomains.includes(domain)) return refuse('domainNotAllowed');
@@ -230,7 +229,7 @@ export function createOidcSignIn(settings: OidcSettings, deps: OidcDeps): OidcSi
     const created = await users.createAccount({ email: identity.email, name: identity.name, passwordHash: null, oidc: { issuer: identity.issuer, subject: identity.subject } });
     // null: someone created an account with this email between byEmail and here; the next attempt links it.
     if (!created) return refuse('cannotLink');
-    metrics.inc('tandem_accounts_created_total', 'Accounts created', 1, { method: 'oidc' });
+    metrics.inc('tandem_accounts_created_total', 1, { method: 'oidc' });
     await deps.onAccountCreated?.(created);
     return { ok: true, value: created };
   }

@@ -5,7 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { sendJson } from '../http/staticFiles.js';
+import { sendJson } from '../http/replies.js';
 
 export interface AuthRateLimits {
   /** Sign-in attempts per address: an office behind one NAT signs in often, a guesser far more often. */

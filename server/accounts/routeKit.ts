@@ -1,8 +1,8 @@
 /** What every accounts route needs: its dependencies, the JSON body, the signed-in person, CSRF. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SignupMode } from '../../shared/accounts/api.js';
-import { readJsonBody } from '../http/jsonBody.js';
-import { sendJson } from '../http/staticFiles.js';
+import { readJsonObject } from '../http/jsonBody.js';
+import { sendJson } from '../http/replies.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { RoomRegistry } from '../room/registry.js';
@@ -52,18 +52,9 @@ export function noContent(response: ServerResponse): Reply {
   return true;
 }
 
-/** The body as an object, or an answered 400/413 (null). */
-export async function jsonObject(request: IncomingMessage, response: ServerResponse): Promise<Record<string, unknown> | null> {
-  const body = await readJsonBody(request, MAX_BODY_BYTES);
-  if (!body.ok) {
-    fail(response, body.status, body.error);
-    return null;
-  }
-  if (typeof body.value !== 'object' || body.value === null || Array.isArray(body.value)) {
-    fail(response, 400, 'body must be a JSON object');
-    return null;
-  }
-  return body.value as Record<string, unknown>;
+/** The body as an object, or null once the 400/413 has been answered (server/http/jsonBody.ts). */
+export function jsonObject(request: IncomingMessage, response: ServerResponse): Promise<Record<string, unknown> | null> {
+  return readJsonObject(request, response, MAX_BODY_BYTES);
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE } from '../../shared/accounts/api.js';
-import type { SqlDatabase } from './sqlDatabase.js';
+import type { SqlDatabase } from '../storage/sql/database.js';
 
 /** A session lasts 30 days from sign-in: long enough not to nag, bounded so a stolen laptop's cookie ends. */
 export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;

@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import { type AdminUser, type Me, normalizeEmail, SignupMode } from '../../shared/accounts/api.js';
 import { colorForId } from '../../shared/colors.js';
-import type { SqlDatabase, SqlRow } from './sqlDatabase.js';
+import type { SqlDatabase, SqlRow } from '../storage/sql/database.js';
 
 export interface User {
   id: string;

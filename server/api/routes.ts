@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorFields, type Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { DocumentStore } from '../storage/types.js';
-import { sendJson, sendText, serveStatic } from '../http/staticFiles.js';
+import { sendJson, sendText } from '../http/replies.js';
+import { serveStatic } from '../http/staticFiles.js';
 
 export interface RouteDeps {
   store: DocumentStore;
@@ -40,11 +41,12 @@ async function handle(pathname: string, request: IncomingMessage, response: Serv
     }
   }
   if (pathname === '/metrics') {
-    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-    return void response.end(deps.metrics.render());
+    const body = await deps.metrics.render();
+    response.writeHead(200, { 'content-type': deps.metrics.contentType });
+    return void response.end(body);
   }
   if (deps.accounts && (await deps.accounts(request, response))) return;
   if (deps.timeline && (await deps.timeline(request, response))) return;
   if (pathname.startsWith('/api/')) return sendJson(response, 404, { error: 'no such endpoint' });
-  serveStatic(deps.staticDir, request, response);
+  return serveStatic(deps.staticDir, request, response);
 }

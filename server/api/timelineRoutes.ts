@@ -21,15 +21,14 @@ import {
 import type { AccessControl } from '../accounts/access.js';
 import { attributeChanges } from '../history/attribution.js';
 import { stateAt } from '../history/reconstruct.js';
-import { applyRestore, fragmentToProseMirror, sectionsChangedByRestore } from '../history/restore.js';
+import { applyRestore, fragmentToProseMirror } from '../history/restore.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { RoomRegistry } from '../room/registry.js';
-import type { Room } from '../room/room.js';
 import { QUOTA_EXCEEDED_REASON } from '../../shared/protocol/closeCodes.js';
 import { EventKind, type DocumentStore, type EventRow, type SnapshotInfo } from '../storage/types.js';
-import { readJsonBody } from '../http/jsonBody.js';
-import { sendJson } from '../http/staticFiles.js';
+import { readJsonObject } from '../http/jsonBody.js';
+import { sendJson } from '../http/replies.js';
 
 /** A restore or version request is a number or a short name. */
 const MAX_BODY_BYTES = 4 * 1024;
@@ -69,33 +68,35 @@ export function createTimelineHandler(deps: TimelineDeps): Handler {
     const auth = await deps.access.identify(bearer, docName);
     if (!auth.ok) return fail(response, auth.status, auth.status === 401 && bearer === null ? 'token required' : auth.reason);
     const { identity } = auth;
+    // Every line a timeline request logs says which document and who.
+    const requestDeps = { ...deps, logger: deps.logger.child({ doc: docName, user: identity.userId }) };
     const method = request.method ?? 'GET';
     const route = sub === undefined ? `${method} ${resource}` : resource === 'versions' ? `${method} versions/:id` : `${method} ${resource}/${sub}`;
-    deps.metrics.inc('tandem_timeline_requests_total', 'Timeline API requests', 1, { route });
+    deps.metrics.inc('tandem_timeline_requests_total', 1, { route });
     switch (route) {
       case 'GET events':
-        return listEvents(deps, docName, url, response);
+        return listEvents(requestDeps, docName, url, response);
       case 'GET versions':
-        return listVersions(deps, docName, response);
+        return listVersions(requestDeps, docName, response);
       case 'POST versions':
         if (identity.role !== 'editor') return fail(response, 403, 'viewers cannot name versions');
-        return nameVersion(deps, docName, identity, request, response);
+        return nameVersion(requestDeps, docName, identity, request, response);
       case 'GET state':
-        return sendState(deps, docName, url, response);
+        return sendState(requestDeps, docName, url, response);
       case 'GET attribution':
-        return sendAttribution(deps, docName, url, response);
+        return sendAttribution(requestDeps, docName, url, response);
       case 'POST restore':
         if (identity.role !== 'editor') return fail(response, 403, 'viewers cannot restore');
-        return restore(deps, docName, identity, request, response);
+        return restore(requestDeps, docName, identity, request, response);
       case 'GET usage':
-        return sendUsage(deps, docName, response);
+        return sendUsage(requestDeps, docName, response);
       // Freeing space is the owner's decision (a host application's editor tokens count as the owner's).
       case 'POST history/drop':
         if (!identity.isOwner) return fail(response, 403, 'only the owner can drop history');
-        return dropHistory(deps, docName, identity, response);
+        return dropHistory(requestDeps, docName, response);
       case 'DELETE versions/:id':
         if (!identity.isOwner) return fail(response, 403, 'only the owner can delete versions');
-        return deleteVersion(deps, docName, identity, sub ?? '', response);
+        return deleteVersion(requestDeps, docName, sub ?? '', response);
       default:
         return fail(response, KNOWN_ROUTES.has(route.slice(method.length + 1)) ? 405 : 404, 'no such endpoint');
     }
@@ -163,9 +164,9 @@ async function listVersions(deps: TimelineDeps, docName: string, response: Serve
 }
 
 async function nameVersion(deps: TimelineDeps, docName: string, identity: Identity, request: IncomingMessage, response: ServerResponse): Promise<true> {
-  const body = await readJson(request);
-  const rawName = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).name : undefined;
-  const name = typeof rawName === 'string' ? rawName.trim().replace(/\s+/g, ' ') : '';
+  const body = await readJsonObject(request, response, MAX_BODY_BYTES);
+  if (!body) return true;
+  const name = typeof body.name === 'string' ? body.name.trim().replace(/\s+/g, ' ') : '';
   if (name.length === 0 || name.length > MAX_VERSION_NAME_LENGTH) {
     return fail(response, 400, `name must be 1 to ${MAX_VERSION_NAME_LENGTH} characters`);
   }
@@ -179,7 +180,7 @@ async function nameVersion(deps: TimelineDeps, docName: string, identity: Identi
   // A version is a full copy of the document: refused when it would take the document past its quota.
   const usage = await deps.store.usage(docName);
   if (usage.totalBytes + encoded.length > deps.quotaBytes) {
-    deps.metrics.inc('tandem_quota_refusals_total', 'Named versions refused by the document storage quota');
+    deps.metrics.inc('tandem_quota_refusals_total');
     return fail(response, 413, `${QUOTA_EXCEEDED_REASON}: drop history or delete versions to free space`, { usage, quotaBytes: deps.quotaBytes });
   }
   const info = await deps.store.saveSnapshot(docName, {
@@ -243,8 +244,8 @@ async function sendAttribution(deps: TimelineDeps, docName: string, url: URL, re
 }
 
 async function restore(deps: TimelineDeps, docName: string, identity: Identity, request: IncomingMessage, response: ServerResponse): Promise<true> {
-  const body = await readJson(request);
-  const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  const fields = await readJsonObject(request, response, MAX_BODY_BYTES);
+  if (!fields) return true;
   const asInt = (value: unknown): number | undefined | null =>
     value === undefined ? undefined : Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : null;
   const seq = asInt(fields.seq);
@@ -262,7 +263,7 @@ async function restore(deps: TimelineDeps, docName: string, identity: Identity, 
     const { room } = held;
     // A restore that would change a section someone else holds is refused as a whole: restoring
     // "everything but" would produce a state that never existed, harder to reason about than a refusal.
-    const blocked = lockedByOthers(room, identity.userId, sectionsChangedByRestore(room.doc, target));
+    const blocked = room.lockedAgainstRestore(identity.userId, target);
     if (blocked.length > 0) {
       const names = [...new Set(blocked.map((b) => b.holder))].join(', ');
       return fail(response, 409, `${names} locked a section this restore would change`, { sections: blocked.map((b) => b.sectionId) });
@@ -275,8 +276,8 @@ async function restore(deps: TimelineDeps, docName: string, identity: Identity, 
       restoredFrom: point.seq,
     });
     const { latestSeq } = await deps.store.logBounds(docName);
-    deps.metrics.inc('tandem_restores_total', 'Timeline restores applied');
-    deps.logger.info('restored', { doc: docName, from: point.seq, seq: latestSeq, user: identity.userId });
+    deps.metrics.inc('tandem_restores_total');
+    deps.logger.info('restored', { from: point.seq, seq: latestSeq });
     sendJson(response, 200, { seq: latestSeq, restoredFrom: point.seq } satisfies RestoreResponse);
     return true;
   } finally {
@@ -297,7 +298,7 @@ async function sendUsage(deps: TimelineDeps, docName: string, response: ServerRe
  * every automatic snapshot are deleted. The document and its named versions stay as they are; the timeline
  * just reaches less far back.
  */
-async function dropHistory(deps: TimelineDeps, docName: string, identity: Identity, response: ServerResponse): Promise<true> {
+async function dropHistory(deps: TimelineDeps, docName: string, response: ServerResponse): Promise<true> {
   const held = await deps.rooms.hold(docName);
   try {
     const before = await deps.store.usage(docName);
@@ -305,8 +306,8 @@ async function dropHistory(deps: TimelineDeps, docName: string, identity: Identi
     await deps.store.dropHistory(docName);
     await held.room.quota.refresh();
     const usage = await deps.store.usage(docName);
-    deps.metrics.inc('tandem_history_drops_total', 'Document histories dropped to free space');
-    deps.logger.info('dropped history', { doc: docName, user: identity.userId, freedBytes: before.totalBytes - usage.totalBytes, totalBytes: usage.totalBytes });
+    deps.metrics.inc('tandem_history_drops_total');
+    deps.logger.info('dropped history', { freedBytes: before.totalBytes - usage.totalBytes, totalBytes: usage.totalBytes });
     sendJson(response, 200, { usage, quotaBytes: deps.quotaBytes } satisfies UsageResponse);
     return true;
   } finally {
@@ -314,24 +315,12 @@ async function dropHistory(deps: TimelineDeps, docName: string, identity: Identi
   }
 }
 
-async function deleteVersion(deps: TimelineDeps, docName: string, identity: Identity, rawId: string, response: ServerResponse): Promise<true> {
+async function deleteVersion(deps: TimelineDeps, docName: string, rawId: string, response: ServerResponse): Promise<true> {
   if (!/^\d{1,15}$/.test(rawId)) return fail(response, 400, 'version id must be a non-negative integer');
   const id = Number(rawId);
   if (!(await deps.store.deleteSnapshot(docName, id))) return fail(response, 404, 'no such version');
   await deps.rooms.get(docName)?.quota.refresh();
-  deps.logger.info('deleted version', { doc: docName, id, user: identity.userId });
+  deps.logger.info('deleted version', { id });
   sendJson(response, 200, { usage: await deps.store.usage(docName), quotaBytes: deps.quotaBytes } satisfies UsageResponse);
   return true;
-}
-
-function lockedByOthers(room: Room, userId: string, sectionIds: string[]): Array<{ sectionId: string; holder: string }> {
-  return sectionIds.flatMap((sectionId) => {
-    const holder = room.locks.holderOf(sectionId);
-    return holder && holder.userId !== userId ? [{ sectionId, holder: holder.name }] : [];
-  });
-}
-
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  const body = await readJsonBody(request, MAX_BODY_BYTES);
-  return body.ok ? body.value : undefined;
 }

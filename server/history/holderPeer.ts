@@ -1,5 +1,6 @@
 /** A connection-less room member: keeps a room loaded while the server itself works on it (a restore). */
-import type { PeerOrigin, RoomPeer } from '../peers/peer.js';
+import type { PeerOrigin } from '../peers/origins.js';
+import type { RoomPeer } from '../peers/peer.js';
 
 /** Negative ids never collide with real connections, which count up from 1. */
 let nextHolderId = -1;

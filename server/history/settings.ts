@@ -1,18 +1,19 @@
 /**
- * Timeline settings, from the environment (documented in docs/timeline.md):
+ * Timeline settings, from the environment (documented in docs/timeline.md; each default is declared once,
+ * in DEFAULT_HISTORY_SETTINGS below):
  *
- *   HISTORY_RETENTION_DAYS        how long every individual edit stays in the log (default 90). Older
+ *   HISTORY_RETENTION_DAYS        how long every individual edit stays in the log. Older
  *                                 rows are dropped when they are folded into a checkpoint; the document
  *                                 can then be reconstructed only at snapshots older than that. Named
  *                                 versions are kept forever. 0 keeps everything forever.
- *   HISTORY_SNAPSHOT_EVERY_ROWS   an automatic snapshot after this many log rows (default 200): bounds
+ *   HISTORY_SNAPSHOT_EVERY_ROWS   an automatic snapshot after this many log rows: bounds
  *                                 the replay needed to reconstruct any point, so scrubbing stays fast.
- *   HISTORY_SNAPSHOT_EVERY_MINUTES an automatic snapshot at least this often while edits arrive (default 10).
+ *   HISTORY_SNAPSHOT_EVERY_MINUTES an automatic snapshot at least this often while edits arrive.
  *   HISTORY_QUIET_SECONDS         an automatic snapshot when the document has been quiet this long after
- *                                 an edit (default 60).
+ *                                 an edit.
  *   HISTORY_SNAPSHOT_BYTES_RATIO  whatever the trigger, an automatic snapshot is taken only once the log
  *                                 written since the previous one is at least this fraction of that
- *                                 snapshot's size (default 0.1). A snapshot of a 1 MB document every 200
+ *                                 snapshot's size. A snapshot of a 1 MB document every 200
  *                                 keystrokes would cost ~5 KB per keystroke; with the ratio, snapshots add
  *                                 at most 1/ratio times the log's own size, and a big document is instead
  *                                 replayed from a few thousand rows (~27 µs each). Measured on a 1 MB
@@ -31,10 +32,9 @@ export interface HistorySettings {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const DEFAULT_RETENTION_DAYS = 90;
 
 export const DEFAULT_HISTORY_SETTINGS: HistorySettings = Object.freeze({
-  retentionMs: DEFAULT_RETENTION_DAYS * DAY_MS,
+  retentionMs: 90 * DAY_MS,
   snapshotEveryRows: 200,
   snapshotEveryMs: 10 * 60 * 1000,
   quietMs: 60 * 1000,
@@ -49,7 +49,7 @@ export function historySettingsFromEnv(env: NodeJS.ProcessEnv): HistorySettings 
     if (!Number.isFinite(value) || value < min) throw new ConfigError(`${name} must be a number ≥ ${min} (got "${raw}")`);
     return value;
   };
-  const days = number('HISTORY_RETENTION_DAYS', DEFAULT_RETENTION_DAYS, 0);
+  const days = number('HISTORY_RETENTION_DAYS', (DEFAULT_HISTORY_SETTINGS.retentionMs ?? 0) / DAY_MS, 0);
   return {
     retentionMs: days === 0 ? null : days * DAY_MS,
     snapshotEveryRows: Math.round(number('HISTORY_SNAPSHOT_EVERY_ROWS', DEFAULT_HISTORY_SETTINGS.snapshotEveryRows, 1)),

@@ -15,7 +15,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { HttpSettings } from './httpSettings.js';
 import { applySecurityHeaders } from './securityHeaders.js';
-import { sendJson } from './staticFiles.js';
+import { sendJson } from './replies.js';
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -124,7 +124,7 @@ export function createRequestGate(deps: PolicyDeps): (request: IncomingMessage, 
     applySecurityHeaders(response);
     const verdict = judge(request, deps, STATE_CHANGING.has(request.method ?? 'GET'));
     if (verdict.ok) return true;
-    deps.metrics.inc('tandem_http_requests_refused_total', 'HTTP requests refused before routing', 1, { reason: verdict.reason });
+    deps.metrics.inc('tandem_http_requests_refused_total', 1, { reason: verdict.reason });
     deps.logger.warn('request refused', { reason: verdict.error, method: request.method, origin: request.headers.origin, host: request.headers.host });
     sendJson(response, verdict.status, { error: verdict.error });
     return false;
@@ -135,7 +135,7 @@ export function createRequestGate(deps: PolicyDeps): (request: IncomingMessage, 
 export function upgradeAllowed(request: IncomingMessage, socket: Duplex, deps: PolicyDeps): boolean {
   const verdict = judge(request, deps, true);
   if (verdict.ok) return true;
-  deps.metrics.inc('tandem_upgrades_refused_total', 'WebSocket upgrades refused before the handshake', 1, { reason: verdict.reason });
+  deps.metrics.inc('tandem_upgrades_refused_total', 1, { reason: verdict.reason });
   deps.logger.warn('upgrade refused', { reason: verdict.error, origin: request.headers.origin, host: request.headers.host });
   const body = JSON.stringify({ error: verdict.error });
   const status = verdict.status === 400 ? '400 Bad Request' : '403 Forbidden';

@@ -31,6 +31,8 @@ import { encodeTandemMessage } from '../../shared/protocol/messages.js';
 import { errorFields, type Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { RoomPeer } from '../peers/peer.js';
+import type { AwarenessChange } from '../../shared/protocol/awarenessWire.js';
+import type { LockAuthority } from './lockAuthority.js';
 import { type ClientLockState, LockArbiter, type SectionStructure } from './lockArbiter.js';
 import { type RevertedSection, SectionGuard } from './sectionGuard.js';
 
@@ -63,13 +65,8 @@ export interface RoomLocksDeps {
   roleOf: (clientId: number) => Role | undefined;
 }
 
-interface AwarenessChange {
-  added: number[];
-  updated: number[];
-  removed: number[];
-}
 
-export class RoomLocks {
+export class RoomLocks implements LockAuthority {
   private readonly arbiter: LockArbiter;
   private readonly guard: SectionGuard;
   private readonly now: () => number;
@@ -120,7 +117,7 @@ export class RoomLocks {
     const reverted = this.guard.guard(userId, peer.origin, apply);
     const violations = reverted.flatMap((section) => this.violation(section, userId));
     for (const violation of violations) {
-      this.deps.metrics?.inc('tandem_lock_reverts_total', 'Changes reverted because they touched a section locked by someone else');
+      this.deps.metrics?.inc('tandem_lock_reverts_total');
       for (const listener of this.violationListeners) listener(violation);
     }
     const first = violations[0];
@@ -132,13 +129,13 @@ export class RoomLocks {
     return violations;
   }
 
-  /** The headings of locked sections (see SectionGuard.sectionHeadings). */
   /** Re-reads every client's lock requests against the roles as they are now: someone lowered below
    *  editor while connected loses the locks they held (liveAccess.ts). */
   reviewRoles(): void {
     this.applyAwareness({ added: [], updated: [...this.deps.awareness.getStates().keys()], removed: [] });
   }
 
+  /** The headings of locked sections (see SectionGuard.sectionHeadings). */
   lockedHeadings(): Set<Y.XmlElement> {
     return this.guard.sectionHeadings();
   }

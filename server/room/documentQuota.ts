@@ -38,6 +38,7 @@ export interface DocumentQuotaDeps {
   quotaBytes: number;
   /** The live document: an update that adds nothing to it is not growth (see `refuses`). */
   doc: Y.Doc;
+  /** Lines it writes are about this document: give it a logger that names it (Logger.child). */
   logger: Logger;
   metrics: Metrics;
 }
@@ -74,7 +75,7 @@ export class DocumentQuota {
       const raced = this.appendedDuringRefresh;
       this.usage = raced > 0 ? this.plus(read, { logBytes: raced }) : read;
     } catch (error) {
-      this.deps.logger.warn('reading storage usage failed; keeping the estimate', { doc: this.deps.docName, ...errorFields(error) });
+      this.deps.logger.warn('reading storage usage failed; keeping the estimate', errorFields(error));
     } finally {
       this.appendedDuringRefresh = null;
     }
@@ -121,9 +122,8 @@ export class DocumentQuota {
    */
   refuses(peer: RoomPeer, update: Uint8Array): boolean {
     if (this.allows(update.length) || !addsToDocument(this.deps.doc, update)) return false;
-    this.deps.metrics.inc('tandem_updates_refused_total', 'Updates refused', 1, { reason: 'quota_exceeded' });
+    this.deps.metrics.inc('tandem_updates_refused_total', 1, { reason: 'quota_exceeded' });
     this.deps.logger.info('refused update: document storage quota exceeded', {
-      doc: this.deps.docName,
       peer: peer.id,
       user: peer.identity.userId,
       bytes: update.length,

@@ -94,6 +94,6 @@ export class RoomRegistry {
   }
 
   private updateGauge(): void {
-    this.deps.metrics.set('tandem_rooms', 'Documents loaded in memory', this.rooms.size);
+    this.deps.metrics.set('tandem_rooms', this.rooms.size);
   }
 }

@@ -51,7 +51,7 @@ export class RoomAwareness {
       (clientId) => this.bindings.userOf(clientId),
     );
     if (admission.refused > 0) {
-      this.metrics.inc('tandem_awareness_refused_total', 'Awareness entries refused (spoofing or abuse)', admission.refused);
+      this.metrics.inc('tandem_awareness_refused_total', admission.refused);
     }
     // Stock clients relay every state they receive back to the server; the policy drops those relays, so
     // only a change to the peer's own state costs awareness budget (otherwise a few people typing at once

@@ -4,7 +4,7 @@
  * in two dialects. Decoding is defensive: rows written before the timeline existed (or by a future
  * version) read as plain edits. Names and colours come from the authors table (see types.ts).
  */
-import { EventKind, type EventMeta, type LogRow } from './types.js';
+import { EventKind, type EventMeta, type NewLogRow } from './types.js';
 
 interface StoredMeta {
   k?: unknown;
@@ -61,7 +61,7 @@ export function decodeEventMeta(raw: string | null): EventMeta {
 }
 
 /** The latest name and colour of each user in a batch of rows, for the authors table. */
-export function authorsOf(rows: readonly LogRow[]): Array<{ userId: string; name: string; color: string | null; at: number }> {
+export function authorsOf(rows: readonly NewLogRow[]): Array<{ userId: string; name: string; color: string | null; at: number }> {
   const latest = new Map<string, { userId: string; name: string; color: string | null; at: number }>();
   for (const row of rows) {
     if (row.userId === null || !row.meta?.userName) continue;

@@ -1,5 +1,5 @@
 /** Picks the storage backend from the configuration. */
-import { openSqliteStore } from './sqlite.js';
+import { openPostgresStore, openSqliteStore } from './sqlDocumentStore.js';
 import type { DocumentStore } from './types.js';
 
 /** Where the documents live: PostgreSQL when a URL is set, else SQLite files in `dataDir`. */
@@ -9,9 +9,5 @@ export interface StoreLocation {
 }
 
 export async function openStore(config: StoreLocation): Promise<DocumentStore> {
-  if (config.databaseUrl !== null) {
-    const { openPostgresStore } = await import('./postgres.js');
-    return openPostgresStore(config.databaseUrl);
-  }
-  return openSqliteStore(config.dataDir);
+  return config.databaseUrl !== null ? openPostgresStore(config.databaseUrl) : openSqliteStore(config.dataDir);
 }

@@ -3,9 +3,8 @@
  * checks. A document is a checkpoint (a full-state Yjs update at some log position) plus the log rows
  * after it; loading applies the checkpoint, then the rows in `seq` order.
  */
-export interface LogRow {
-  /** Position in the document's log: strictly increasing per document, never reused. */
-  seq: number;
+/** A row as a writer hands it to the log: the database gives it its position (see AppendedRange). */
+export interface NewLogRow {
   /** A Yjs update (v1 encoding) exactly as the server's document emitted it. */
   update: Uint8Array;
   /** The user whose connection produced it; null for server-made changes. */
@@ -14,6 +13,19 @@ export interface LogRow {
   createdAt: number;
   /** What the timeline shows for this row; rows written without it store `edit` with zero counts. */
   meta?: EventMeta;
+}
+
+export interface LogRow extends NewLogRow {
+  /** Position in the document's log: strictly increasing per document, never reused, allocated by the
+   *  database inside the append's transaction, so several instances appending to one document never collide. */
+  seq: number;
+}
+
+/** The positions the database gave one append's rows: consecutive, firstSeq..lastSeq in the order given.
+ *  With no rows, lastSeq is the document's latest seq and firstSeq = lastSeq + 1. */
+export interface AppendedRange {
+  firstSeq: number;
+  lastSeq: number;
 }
 
 /** Kinds of timeline events: an ordinary edit, a restore of an older point, a lock violation the server reverted,
@@ -96,7 +108,7 @@ export interface StoredDocument {
 
 export interface AppendBatch {
   docName: string;
-  rows: readonly LogRow[];
+  rows: readonly NewLogRow[];
   bindings?: readonly ClientBinding[];
 }
 
@@ -115,20 +127,20 @@ export function storageUsage(parts: Omit<StorageUsage, 'totalBytes'>): StorageUs
   return { checkpointBytes, logBytes, snapshotBytes, versionBytes, totalBytes: checkpointBytes + logBytes + snapshotBytes + versionBytes };
 }
 
-export interface DocumentStore {
-  readonly kind: 'sqlite' | 'postgres';
+/** The hot path a room writes through: load, append (durable before it resolves), compact. */
+export interface WriteLog {
   /** Everything needed to rebuild the document; an unknown document loads as empty. */
   load(docName: string): Promise<StoredDocument>;
   /**
-   * Appends rows and client bindings atomically (all or none). Resolves only once they are durable. A
-   * binding whose clientID is already bound is ignored (the first binding wins). Either list may be
-   * empty; with both empty nothing is written.
+   * Appends rows and client bindings atomically (all or none), giving the rows the document's next seqs.
+   * Resolves only once they are durable, with the seqs given. A binding whose clientID is already bound is
+   * ignored (the first binding wins). Either list may be empty; with both empty nothing is written.
    */
-  append(docName: string, rows: readonly LogRow[], bindings?: readonly ClientBinding[]): Promise<void>;
+  append(docName: string, rows: readonly NewLogRow[], bindings?: readonly ClientBinding[]): Promise<AppendedRange>;
   /** Appends several documents' rows and bindings in ONE atomic transaction (all or none), resolving once
-   *  durable: the server commits every room's writes of an event-loop turn together, one fsync instead of
-   *  one per room. */
-  appendMany(batches: ReadonlyArray<AppendBatch>): Promise<void>;
+   *  durable with each batch's range, in order: the server commits every room's writes of an event-loop turn
+   *  together, one fsync instead of one per room. */
+  appendMany(batches: ReadonlyArray<AppendBatch>): Promise<AppendedRange[]>;
   /**
    * Atomically stores `checkpoint` (so loading replays only the rows after it) and prunes history that
    * fell out of the retention window: rows folded into it (seq ≤ checkpoint.seq) written before
@@ -137,6 +149,10 @@ export interface DocumentStore {
    * writer cannot roll a document back.
    */
   compact(docName: string, checkpoint: Checkpoint, options?: { pruneBefore?: number }): Promise<void>;
+}
+
+/** What the timeline reads and writes: the log's rows and events, snapshots and named versions. */
+export interface TimelineStore {
   /**
    * Just the updates with afterSeq < seq ≤ uptoSeq, ascending: the lean read reconstruction replays
    * (no metadata decoding or author join, ~10× faster than readRows on long stretches).
@@ -156,6 +172,11 @@ export interface DocumentStore {
   deleteSnapshot(docName: string, id: number): Promise<boolean>;
   /** The exact state with the highest seq ≤ `seq`: a snapshot or the checkpoint, whichever is later. */
   baseAtOrBefore(docName: string, seq: number): Promise<Checkpoint | null>;
+}
+
+/** A whole backend: the write log, the timeline, and the document-wide upkeep. */
+export interface DocumentStore extends WriteLog, TimelineStore {
+  readonly kind: 'sqlite' | 'postgres';
   /** Bytes the document occupies: checkpoint state, log rows' updates, automatic snapshots and named
    *  versions (all zero for an unknown document). */
   usage(docName: string): Promise<StorageUsage>;

@@ -16,18 +16,20 @@ import {
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { decodeFrame } from '../room/decodeFrame.js';
-import type { PeerOrigin, RoomPeer } from '../peers/peer.js';
+import type { PeerOrigin } from '../peers/origins.js';
+import type { RoomPeer } from '../peers/peer.js';
 import type { Room } from '../room/room.js';
 import { RateLimiter } from '../rateLimiter.js';
 
 let nextConnectionId = 1;
 
-export type ConnectionState = { kind: 'open' } | { kind: 'closed'; code: number };
+/** Whether this server-side socket still carries frames (the client's ConnectionState is its own, richer machine). */
+type SocketState = { kind: 'open' } | { kind: 'closed'; code: number };
 
 export class Connection implements RoomPeer {
   readonly id = nextConnectionId++;
   readonly origin: PeerOrigin = { kind: 'peer', peer: this };
-  state: ConnectionState = { kind: 'open' };
+  state: SocketState = { kind: 'open' };
   private room: Room | null = null;
   private alive = true;
   private readonly messageRate = new RateLimiter(MESSAGE_RATE_PER_SECOND, MESSAGE_RATE_BURST);
@@ -35,6 +37,8 @@ export class Connection implements RoomPeer {
   private sentBytes = 0;
   /** The largest frame possibly still queued: its size, and `sentBytes` once it was fully handed over. */
   private largestQueued: { bytes: number; end: number } | null = null;
+  /** Every line this connection logs names it. */
+  private readonly logger: Logger;
 
   constructor(
     private readonly socket: WebSocket,
@@ -42,6 +46,7 @@ export class Connection implements RoomPeer {
     readonly optedIn: boolean,
     private readonly deps: { logger: Logger; metrics: Metrics; onClose(connection: Connection): void },
   ) {
+    this.logger = deps.logger.child({ connection: this.id });
     socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     socket.on('pong', () => {
       this.alive = true;
@@ -49,7 +54,7 @@ export class Connection implements RoomPeer {
     socket.on('close', (code) => this.onClosed(code));
     socket.on('error', (error) => {
       // ws closes the socket itself after an error (e.g. 1009 past the hard frame cap); log, nothing more.
-      this.deps.logger.debug('socket error', { connection: this.id, error: error.message });
+      this.logger.debug('socket error', { error: error.message });
     });
   }
 
@@ -96,7 +101,7 @@ export class Connection implements RoomPeer {
 
   close(code: TandemCloseCode, reason: string): void {
     if (this.state.kind !== 'open') return;
-    this.deps.metrics.inc('tandem_connections_refused_total', 'Connections closed by the server', 1, { code: String(code) });
+    this.deps.metrics.inc('tandem_connections_refused_total', 1, { code: String(code) });
     this.socket.close(code, reason);
     this.markClosed(code);
   }
@@ -105,7 +110,7 @@ export class Connection implements RoomPeer {
   heartbeat(): void {
     if (this.state.kind !== 'open') return;
     if (!this.alive) {
-      this.deps.logger.debug('heartbeat missed', { connection: this.id });
+      this.logger.debug('heartbeat missed');
       this.socket.terminate();
       this.markClosed(1006);
       return;
@@ -131,7 +136,7 @@ export class Connection implements RoomPeer {
     }
     const decoded = decodeFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     if (!decoded.ok) {
-      this.deps.logger.info('refused malformed frame', { connection: this.id, reason: decoded.error });
+      this.logger.info('refused malformed frame', { reason: decoded.error });
       this.close(CloseCode.badRequest, 'malformed frame');
       return;
     }
@@ -144,7 +149,7 @@ export class Connection implements RoomPeer {
         return;
       }
     }
-    this.deps.metrics.inc('tandem_messages_received_total', 'Frames received', 1, { type: message.type });
+    this.deps.metrics.inc('tandem_messages_received_total', 1, { type: message.type });
     this.room?.receive(this, message);
   }
 

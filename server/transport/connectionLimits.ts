@@ -76,7 +76,7 @@ export class ConnectionLimits {
   }
 
   private drop(socket: Socket, reason: 'per_address' | 'unauthenticated' | 'unauthenticated_per_address', address: string): void {
-    this.metrics.inc('tandem_tcp_connections_dropped_total', 'TCP connections destroyed at accept by a connection cap', 1, { reason });
+    this.metrics.inc('tandem_tcp_connections_dropped_total', 1, { reason });
     this.logger.debug('connection dropped', { reason, address });
     socket.destroy();
   }

@@ -5,11 +5,10 @@
  * shared table, which the client's reaction is a function of.
  */
 import type { IncomingMessage } from 'node:http';
-import type { WebSocket } from 'ws';
 import type { Identity } from '../../shared/auth.js';
 import { isValidDocName } from '../../shared/docName.js';
 import { CloseCode, type TandemCloseCode } from '../../shared/protocol/closeCodes.js';
-import { TANDEM_OPT_IN_PARAM } from '../../shared/protocol/messages.js';
+import { TANDEM_OPT_IN_PARAM, tandemVersionOf } from '../../shared/protocol/messages.js';
 import type { AccessControl } from '../accounts/access.js';
 
 export const COLLAB_PATH_PREFIX = '/collab/';
@@ -36,10 +35,7 @@ export async function admit(request: IncomingMessage, access: AccessControl): Pr
     docName,
     identity: verified.identity,
     expiresAt: verified.expiresAt,
-    optedIn: url.searchParams.get(TANDEM_OPT_IN_PARAM) === '1',
+    // Every version so far gets the same frames from the server: what a version adds is on the client's side.
+    optedIn: tandemVersionOf(url.searchParams.get(TANDEM_OPT_IN_PARAM)) !== null,
   };
-}
-
-export function refuse(socket: WebSocket, code: TandemCloseCode, reason: string): void {
-  socket.close(code, reason);
 }

@@ -21,16 +21,20 @@ export class DocumentRepairs {
   private readonly sectionIds: SectionIdRepairWatch;
   private readonly marks: MarkExclusionRepairWatch;
 
-  /** `skipMarkChecks`: origins whose text needs no mark check. Loading from storage is one: what was stored
-   *  was repaired when it arrived, and re-reading every text of a large document on load is not free. */
-  constructor(doc: Y.Doc, skipMarkChecks?: (origin: unknown) => boolean) {
-    this.sectionIds = new SectionIdRepairWatch(doc.getXmlFragment(DOCUMENT_FRAGMENT));
-    this.marks = new MarkExclusionRepairWatch(doc, documentSchema(), skipMarkChecks);
+  /** Without `origins`, repairs run under each repair's own constant origin. An owner that names its
+   *  origins (the server: a repair origin carrying its cause) gives `isRepair` to recognise them and an
+   *  origin to each `run`. `skipMarkChecks`: origins whose text needs no mark check. Loading from storage
+   *  is one: what was stored was repaired when it arrived, and re-reading every text of a large document
+   *  on load is not free. */
+  constructor(doc: Y.Doc, origins?: { isRepair(origin: unknown): boolean; skipMarkChecks?(origin: unknown): boolean }) {
+    this.sectionIds = new SectionIdRepairWatch(doc.getXmlFragment(DOCUMENT_FRAGMENT), origins?.isRepair);
+    this.marks = new MarkExclusionRepairWatch(doc, documentSchema(), origins?.skipMarkChecks, origins?.isRepair);
   }
 
-  /** `preferHeading`: between copies of a heading, the one to keep its id (e.g. a locked section's). */
-  run(preferHeading?: KeepPreference): RepairCounts {
-    return { sectionIds: this.sectionIds.repairIfNeeded(preferHeading), marks: this.marks.repairIfNeeded() };
+  /** `preferHeading`: between copies of a heading, the one to keep its id (e.g. a locked section's).
+   *  `origin`: the transaction origin of the repairs (one `isRepair` recognises). */
+  run(preferHeading?: KeepPreference, origin?: unknown): RepairCounts {
+    return { sectionIds: this.sectionIds.repairIfNeeded(preferHeading, origin), marks: this.marks.repairIfNeeded(origin) };
   }
 
   destroy(): void {

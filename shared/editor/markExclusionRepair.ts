@@ -64,7 +64,7 @@ export function planMarkRepairs(text: Y.XmlText, schema: Schema): Array<{ index:
 export class MarkExclusionRepairWatch {
   private changed = new Set<Y.XmlText>();
   private readonly onTransaction = (transaction: Y.Transaction): void => {
-    if (transaction.origin === this.origin || this.skip(transaction.origin)) return;
+    if (this.isOwn(transaction.origin) || this.skip(transaction.origin)) return;
     // Texts that existed before (typing, formatting, deletions that widen a format's reach) …
     for (const type of transaction.changed.keys()) if (type instanceof Y.XmlText) this.changed.add(type);
     // … and texts created in this transaction, which `changed` leaves out: y-tiptap re-creates a block
@@ -74,19 +74,20 @@ export class MarkExclusionRepairWatch {
     });
   };
 
-  /** `skip`: origins whose changes need no check (e.g. loading a document the server already repaired). */
+  /** `skip`: origins whose changes need no check (e.g. loading a document the server already repaired).
+   *  `isOwn`: the origins its repairs run under (an owner may give each run its own, see repairIfNeeded). */
   constructor(
     private readonly doc: Y.Doc,
     private readonly schema: Schema,
     private readonly skip: (origin: unknown) => boolean = () => false,
-    private readonly origin: unknown = MARK_REPAIR_ORIGIN,
+    private readonly isOwn: (origin: unknown) => boolean = (origin) => origin === MARK_REPAIR_ORIGIN,
   ) {
     doc.on('afterTransaction', this.onTransaction);
   }
 
   /** Clears excluded marks in the texts changed since the last call, in one transaction. Returns the
-   *  number of runs repaired. */
-  repairIfNeeded(): number {
+   *  number of runs repaired. `origin` must be one `isOwn` recognises. */
+  repairIfNeeded(origin: unknown = MARK_REPAIR_ORIGIN): number {
     if (this.changed.size === 0) return 0;
     const texts = [...this.changed].filter((text) => !text._item?.deleted);
     this.changed = new Set();
@@ -96,7 +97,7 @@ export class MarkExclusionRepairWatch {
       for (const { text, repairs } of plans) {
         for (const { index, length, clear } of repairs) text.format(index, length, Object.fromEntries(clear.map((name) => [name, null])));
       }
-    }, this.origin);
+    }, origin);
     return plans.reduce((sum, plan) => sum + plan.repairs.length, 0);
   }
 

@@ -53,3 +53,10 @@ export function encodeAwarenessUpdate(entries: readonly AwarenessEntry[]): Uint8
   }
   return encoding.toUint8Array(encoder);
 }
+
+/** What y-protocols' Awareness reports with its `update` and `change` events: the clientIDs by what happened. */
+export interface AwarenessChange {
+  added: number[];
+  updated: number[];
+  removed: number[];
+}

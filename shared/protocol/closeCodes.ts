@@ -23,16 +23,6 @@ export const CloseCode = {
 export type CloseCodeName = keyof typeof CloseCode;
 export type TandemCloseCode = (typeof CloseCode)[CloseCodeName];
 
-/** Human text sent as the close reason (≤ 123 bytes by RFC 6455) and shown to people. */
-export const closeReasonText: Record<TandemCloseCode, string> = {
-  4400: 'bad request',
-  4401: 'authentication required',
-  4403: 'forbidden',
-  4413: 'too large',
-  4503: 'server unavailable',
-  4529: 'rate limited',
-};
-
 /**
  * Close reasons that mean "your own change was refused" (it is still in the sender's replica, so the client
  * offers to copy and discard it). Matched by text because a code alone cannot tell a refused change (4400)
@@ -59,8 +49,4 @@ export function closeReaction(code: number): CloseReaction {
   // The stock client's own rule: 4400–4499 are deliberate server decisions.
   if (code >= 4400 && code < 4500) return 'stop';
   return 'retry';
-}
-
-export function isTandemCloseCode(code: number): code is TandemCloseCode {
-  return Object.values(CloseCode).includes(code as TandemCloseCode);
 }

@@ -7,7 +7,7 @@
  *   auth       = 2 …                      ; y-protocols/auth (permission denied), server → client
  *   query      = 3                        ; ask the peer to send all awareness states
  *   tandem     = 100 varUint(kind) …      ; Tandem extensions, ONLY for clients that opted in
- *                                           with the `tandem=1` query parameter
+ *                                           with the `tandem=<version>` query parameter
  *
  *   tandem kinds:
  *     flushRequest  = 0 varUint(nonce)    ; client → server: "tell me when all I sent so far is durable"
@@ -40,8 +40,27 @@ export const TandemKind = {
   notice: 2,
 } as const;
 
-/** Query parameter a client sets to opt into Tandem's extra message types. */
+/** Query parameter a client sets to opt into Tandem's extra message types; its value is the channel version. */
 export const TANDEM_OPT_IN_PARAM = 'tandem';
+
+/**
+ * The Tandem channel version this build speaks. 1: the kinds above; a peer may close on a kind it does not
+ * know. 2: the same kinds, and the peer promises to ignore kinds it does not know, so a newer server may
+ * send this client kinds it adds later.
+ */
+export const TANDEM_CHANNEL_VERSION = 2;
+
+/**
+ * The channel version a client asked for with `tandem=<value>`, or null when it did not opt in. A bare
+ * `tandem` and `tandem=1` are version 1 (older clients keep working); a version above ours is served as
+ * ours, since every version speaks the kinds of those before it. Anything else is not an opt-in, as before.
+ */
+export function tandemVersionOf(value: string | null): number | null {
+  if (value === null) return null;
+  if (value === '') return 1;
+  if (!/^[1-9][0-9]{0,8}$/.test(value)) return null;
+  return Math.min(Number(value), TANDEM_CHANNEL_VERSION);
+}
 
 /** Notices the server sends to opted-in clients; a discriminated union on `type`. */
 export type TandemNotice =

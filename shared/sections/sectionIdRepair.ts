@@ -141,20 +141,22 @@ export function mayDuplicateSectionIds(transaction: Y.Transaction): boolean {
 export class SectionIdRepairWatch {
   private suspect = true;
   private readonly onTransaction = (transaction: Y.Transaction): void => {
-    if (transaction.origin !== this.origin && mayDuplicateSectionIds(transaction)) this.suspect = true;
+    if (!this.isOwn(transaction.origin) && mayDuplicateSectionIds(transaction)) this.suspect = true;
   };
 
+  /** `isOwn`: the origins its repairs run under (an owner may give each run its own, see repairIfNeeded). */
   constructor(
     private readonly fragment: Y.XmlFragment,
-    private readonly origin: unknown = SECTION_ID_REPAIR_ORIGIN,
+    private readonly isOwn: (origin: unknown) => boolean = (origin) => origin === SECTION_ID_REPAIR_ORIGIN,
   ) {
     fragment.doc?.on('afterTransaction', this.onTransaction);
   }
 
-  repairIfNeeded(prefer?: KeepPreference): number {
+  /** `origin` must be one `isOwn` recognises. */
+  repairIfNeeded(prefer?: KeepPreference, origin: unknown = SECTION_ID_REPAIR_ORIGIN): number {
     if (!this.suspect) return 0;
     this.suspect = false;
-    return repairDuplicateSectionIds(this.fragment, this.origin, prefer);
+    return repairDuplicateSectionIds(this.fragment, origin, prefer);
   }
 
   destroy(): void {

@@ -75,11 +75,6 @@ export function innermostSectionAt(sections: readonly Section[], blockIndex: num
   return found;
 }
 
-/** Every section (innermost and enclosing) that contains the block: a change there touches all of them. */
-export function sectionsContaining(sections: readonly Section[], blockIndex: number): Section[] {
-  return sections.filter((section) => blockIndex >= section.startBlock && blockIndex < section.endBlock);
-}
-
 function clampLevel(level: number | null): number {
   if (level === null || !Number.isFinite(level)) return 1;
   return Math.min(6, Math.max(1, Math.round(level)));

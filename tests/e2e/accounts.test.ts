@@ -24,7 +24,7 @@ import {
   TEST_PASSWORD,
   uniqueEmail,
   waitForConnectionState,
-  type TandemServer,
+  type ServerProcess,
   type UserPage,
 } from '../helpers/browser.js';
 
@@ -37,7 +37,7 @@ const avatarOf = (page: Page, name: string) => page.locator(`[data-testid="prese
 const rowTitled = (page: Page, title: string) => page.getByTestId('document-row').filter({ has: page.getByTestId('document-link').getByText(title, { exact: true }) });
 
 describe.skipIf(!browserTestsEnabled())('accounts, documents and sharing', () => {
-  let server: TandemServer;
+  let server: ServerProcess;
   let browser: Browser;
   const users: UserPage[] = [];
   let admin: UserPage;

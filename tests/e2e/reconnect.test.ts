@@ -14,12 +14,12 @@ import {
   shareWith,
   startServer,
   waitForConnectionState,
-  type TandemServer,
+  type ServerProcess,
   type UserPage,
 } from '../helpers/browser.js';
 
 describe.skipIf(!browserTestsEnabled())('server restart', () => {
-  let server: TandemServer;
+  let server: ServerProcess;
   let browser: Browser;
   let ada: UserPage;
   let docName = '';

@@ -63,7 +63,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export interface TandemServer {
+/** A built server running as its own process (unlike server/app.ts's in-process TandemServer). */
+export interface ServerProcess {
   url: string;
   dataDir: string;
   /** The HS256 secret the server signs with, so tests can mint tokens a host application would. */
@@ -89,7 +90,7 @@ export interface ServerOptions {
 }
 
 /** Starts `node dist/server/server/main.js` (run `npm run build` first) and resolves once it listens. */
-export async function startServer(options: ServerOptions = {}): Promise<TandemServer> {
+export async function startServer(options: ServerOptions = {}): Promise<ServerProcess> {
   if (!fs.existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run \`npm run build\` first`);
   const port = options.port ?? (await freePort());
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-e2e-'));
@@ -257,12 +258,12 @@ export function uniqueDocName(prefix: string): string {
 /** A built server and a Chromium for one describe block: started in beforeAll, closed in afterAll.
  *  Call inside the describe, before the block's own beforeAll; read the fields inside hooks and tests. */
 export interface BrowserEnvironment {
-  readonly server: TandemServer;
+  readonly server: ServerProcess;
   readonly browser: Browser;
 }
 
 export function browserEnvironment(): BrowserEnvironment {
-  const env: { server?: TandemServer; browser?: Browser } = {};
+  const env: { server?: ServerProcess; browser?: Browser } = {};
   beforeAll(async () => {
     env.server = await startServer();
     env.browser = await launchBrowser();

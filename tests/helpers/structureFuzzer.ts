@@ -42,7 +42,7 @@ import { findViolations } from '../../server/integrity/documentCheck.js';
 import { hasPending } from '../../server/integrity/yjsInternals.js';
 import { crossedOrigins } from './itemOrder.js';
 import { headingsBySectionId } from '../../shared/sections/sectionIdRepair.js';
-import type { Logger } from '../../server/log.js';
+import { type Logger, loggerOver } from '../../server/log.js';
 import { applyStoredDocument } from '../../server/storage/storedDocument.js';
 import { connectClient, type TestClient, waitSynced } from './clients.js';
 import { randomAction } from './convergenceActions.js';
@@ -1390,30 +1390,28 @@ function capturingLogger(): { logger: Logger; problems: string[]; warnings: stri
   const problems: string[] = [];
   const warnings: string[] = [];
   const refusals: string[] = [];
-  const line = (msg: string, fields?: Record<string, unknown>): string => `${msg} ${stableJson(fields ?? {}).slice(0, 400)}`;
+  const line = (msg: string, fields: Record<string, unknown>): string => `${msg} ${stableJson(fields).slice(0, 400)}`;
   return {
     problems,
     warnings,
     refusals,
-    logger: {
-      debug: () => undefined,
-      info: (msg, fields) => {
-        if (msg !== 'refused update') return;
-        const { refusal, user } = (fields ?? {}) as { refusal?: unknown; user?: unknown };
+    logger: loggerOver((level, msg, fields) => {
+      if (level === 'warn') warnings.push(line(msg, fields));
+      else if (level === 'error') problems.push(`server error: ${line(msg, fields)}`);
+      else if (level === 'info' && msg === 'refused update') {
+        const { refusal, user } = fields as { refusal?: unknown; user?: unknown };
         const text = stableJson(refusal ?? null).slice(0, 300);
         // An honest replica refused is a failure in itself: say what it sent that the server refused.
         if (typeof user === 'string' && user.startsWith('honest-')) problems.push(`server refused an update of ${user}: ${text}`);
         refusals.push(text);
-      },
-      warn: (msg, fields) => void warnings.push(line(msg, fields)),
-      error: (msg, fields) => void problems.push(`server error: ${line(msg, fields)}`),
-    },
+      }
+    }),
   };
 }
 
-function refusalCounts(srv: TandemServer): Record<string, number> {
+async function refusalCounts(srv: TandemServer): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const reason of REFUSAL_REASONS) counts[reason] = srv.metrics.value('tandem_updates_refused_total', { reason });
+  for (const reason of REFUSAL_REASONS) counts[reason] = await srv.metrics.value('tandem_updates_refused_total', { reason });
   return counts;
 }
 
@@ -1720,12 +1718,12 @@ export async function runStructureFuzz(seed: number, steps: number, options: Fuz
         }
       };
       const sendAndWait = async (send: () => void, what: string): Promise<boolean> => {
-        const before = refusalCounts(server);
+        const before = await refusalCounts(server);
         const refusalsBefore = captured.refusals.length;
         send();
         totals.hostileSends++;
         const result = await current.barrier();
-        const after = refusalCounts(server);
+        const after = await refusalCounts(server);
         const refused = REFUSAL_REASONS.filter((r) => (after[r] ?? 0) > (before[r] ?? 0));
         const detail = captured.refusals.slice(refusalsBefore).join(' ');
         if (result === 'closed') {
@@ -1763,7 +1761,7 @@ export async function runStructureFuzz(seed: number, steps: number, options: Fuz
     /** What the hostile client sent this step (sends and resync answers), to diagnose a pending failure. */
     const stepUpdates: Uint8Array[] = [];
 
-    const checkRoom = (): string | null => {
+    const checkRoom = async (): Promise<string | null> => {
       if (captured.problems.some((p) => p.includes('left pending structs'))) {
         const stale = stepUpdates.map((u) => staleReference(u, room())).find((note) => note !== null);
         if (stale) captured.problems.push(`(${stale})`);
@@ -1772,7 +1770,7 @@ export async function runStructureFuzz(seed: number, steps: number, options: Fuz
       if (honestErrors.length > 0) return honestProblems().join('; ');
       const roomDoc = room();
       if (hasPending(roomDoc)) return 'the room holds pending structs or deletes';
-      if (server.metrics.value('tandem_pending_dropped_total') > 0) return 'an accepted update left pending structs (tandem_pending_dropped_total > 0)';
+      if ((await server.metrics.value('tandem_pending_dropped_total')) > 0) return 'an accepted update left pending structs (tandem_pending_dropped_total > 0)';
       const crossed = crossedOrigins(roomDoc, roomDoc.getXmlFragment(DOCUMENT_FRAGMENT) as unknown as Y.AbstractType<unknown>);
       if (crossed.length > 0) return `the room holds items whose right origin does not follow their origin: ${crossed.slice(0, 3).join(', ')}`;
       const roomViolations = describeViolations(roomDoc);
@@ -1781,11 +1779,11 @@ export async function runStructureFuzz(seed: number, steps: number, options: Fuz
     };
 
     const checkStep = async (): Promise<string | null> => {
-      const early = checkRoom();
+      const early = await checkRoom();
       if (early) return early;
       const diverged = await waitConverged();
       if (diverged) return `divergence: ${diverged}`;
-      const settled = checkRoom();
+      const settled = await checkRoom();
       if (settled) return settled;
       const liveRoom = server.rooms.get(docName);
       if (!liveRoom) return 'the room is gone';
@@ -1889,7 +1887,7 @@ export async function runStructureFuzz(seed: number, steps: number, options: Fuz
     failure = null;
   }
   const refusalTotals: Record<string, number> = {};
-  if (srv) for (const [reason, n] of Object.entries(refusalCounts(srv))) if (n > 0) refusalTotals[reason] = n;
+  if (srv) for (const [reason, n] of Object.entries(await refusalCounts(srv))) if (n > 0) refusalTotals[reason] = n;
   totals.refusals = refusalTotals;
   totals.failures = failure ? 1 : 0;
   const honestErrorSamples = honestErrors.map((e) => `${e.where} at step ${e.step}: ${e.text.slice(0, 300)}`);

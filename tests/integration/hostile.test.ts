@@ -112,7 +112,7 @@ describe('H2b Tandem channel forward compatibility', () => {
     await newer.waitFor(() => acknowledged() || newer.closeEvent !== null, 'the server acknowledges the flush after the unknown kinds');
     expect(newer.closeEvent).toBeNull();
     expect(acknowledged()).toBe(true);
-    expect(srv.metrics.value('tandem_channel_messages_ignored_total')).toBe(2);
+    expect(await srv.metrics.value('tandem_channel_messages_ignored_total')).toBe(2);
     await stillServing(a, b);
   });
 
@@ -160,7 +160,7 @@ describe('H4 awareness', () => {
     const mallory = bob.provider.awareness.getStates().get(424242) as { user: { name: string; id: string } };
     expect(mallory.user.name).toBe('Mallory');
     expect(mallory.user.id).not.toBe('fake');
-    expect(srv.metrics.value('tandem_awareness_refused_total')).toBe(2);
+    expect(await srv.metrics.value('tandem_awareness_refused_total')).toBe(2);
     socket.close();
   });
 

@@ -141,7 +141,7 @@ async function expectHonestTextEverywhere(
     expect(persisted.rows.filter((row) => row.userId === sub).map((row) => row.seq), `rows stored for ${sub}`).toEqual([]);
     expect(persisted.bindings.filter((binding) => binding.userId === sub), `clientIDs bound to ${sub}`).toEqual([]);
   }
-  expect(srv.metrics.value('tandem_pending_dropped_total'), 'pending structs the server had to drop').toBe(0);
+  expect(await srv.metrics.value('tandem_pending_dropped_total'), 'pending structs the server had to drop').toBe(0);
   stored.destroy();
 }
 
@@ -173,7 +173,7 @@ function textOf(element: Y.XmlElement): Y.XmlText {
   return found;
 }
 
-const refusedTotal = (srv: TandemServer, reason: string): number => srv.metrics.value('tandem_updates_refused_total', { reason });
+const refusedTotal = (srv: TandemServer, reason: string): Promise<number> => srv.metrics.value('tandem_updates_refused_total', { reason });
 
 describe('1. wiping the document', () => {
   it('refuses a stray XmlText under the fragment and 3,000 nested blockquotes with 4400; the honest text survives everywhere', async () => {
@@ -213,7 +213,7 @@ describe('1. wiping the document', () => {
       expect(refusal.notice, `${label}: the opted-in attacker is told why before the close`).toBe(refusal.reason);
       attackerIds.push(forger.clientID);
     }
-    expect(refusedTotal(srv, 'schema')).toBe(2);
+    expect(await refusedTotal(srv, 'schema')).toBe(2);
     expect(await storedFootprint(srv, docName), 'nothing stored').toEqual(before);
 
     // Bob's edit after the attacks reaches Ada after anything the server relayed before it.
@@ -371,7 +371,7 @@ describe('3. bricking the document with pending structs', () => {
     expect(holedAnswer.answers).toEqual(RESYNCED_THEN_CLOSED);
     expect(holedAnswer.refusal).toEqual({ code: CloseCode.badRequest, reason: REFUSED_INCOMPLETE, notice: REFUSED_INCOMPLETE });
 
-    expect(refusedTotal(srv, 'incomplete')).toBe(3 * (RESYNCS + 1));
+    expect(await refusedTotal(srv, 'incomplete')).toBe(3 * (RESYNCS + 1));
     expectSound(room(srv, docName).doc, 'room after the attack');
     expect(await storedFootprint(srv, docName), 'nothing stored').toEqual(before);
 
@@ -467,7 +467,7 @@ describe('5. writing as someone else', () => {
     const serverForger = new Forger(serverId, asServer.mirror);
     asServer.sendUpdate(serverForger.edit((f) => f.insert(0, [yParagraph('Restored by the server')])));
     expect(await asServer.refusal(), 'as the server').toEqual({ code: CloseCode.forbidden, reason: REFUSED_FOREIGN, notice: REFUSED_FOREIGN });
-    expect(refusedTotal(srv, 'foreign_client')).toBe(3);
+    expect(await refusedTotal(srv, 'foreign_client')).toBe(3);
     expect(await storedFootprint(srv, docName), 'nothing stored').toEqual(before);
 
     // She keeps typing at the clocks the attacker tried to take.
@@ -611,7 +611,7 @@ describe('6. honest clients are never refused', () => {
     expect(expected.length).toBe(tokens.join('').length);
     await expectHonestTextEverywhere(srv, docName, expected, { clients: [tab1, tab2] });
     expect(closes).toEqual([[], []]);
-    for (const reason of ['schema', 'incomplete', 'foreign_client', 'malformed']) expect(refusedTotal(srv, reason), reason).toBe(0);
+    for (const reason of ['schema', 'incomplete', 'foreign_client', 'malformed']) expect(await refusedTotal(srv, reason), reason).toBe(0);
   });
 
   it('an offline replica coming back (a reload with a new clientID from the tab’s stored state) is accepted', async () => {
@@ -638,7 +638,7 @@ describe('6. honest clients are never refused', () => {
     bodyText(reloaded).insert(bodyText(reloaded).length, '.');
     await expectHonestTextEverywhere(srv, docName, 'Ada offline: shared (Bob online).', { clients: [back, bob] });
     expect(closes).toEqual([]);
-    for (const reason of ['schema', 'incomplete', 'foreign_client', 'malformed']) expect(refusedTotal(srv, reason), reason).toBe(0);
+    for (const reason of ['schema', 'incomplete', 'foreign_client', 'malformed']) expect(await refusedTotal(srv, reason), reason).toBe(0);
   });
 
   it('a tab whose edit depends on a sibling tab’s unsent edit (relayed between the tabs) is resynced, not closed, and everything converges', async () => {
@@ -669,12 +669,12 @@ describe('6. honest clients are never refused', () => {
     bodyText(tabB.doc).insert('base from A'.length, ' then B');
     const expected = 'base from A then B';
     await waitForDocumentText(walt.doc, (text) => text === expected, 'walt has both tabs’ text');
-    expect(refusedTotal(srv, 'incomplete'), 'the server resynced B once').toBe(1);
+    expect(await refusedTotal(srv, 'incomplete'), 'the server resynced B once').toBe(1);
 
     tabA.provider.connect();
     await waitSynced(tabA);
     await expectHonestTextEverywhere(srv, docName, expected, { clients: [tabA, tabB, walt] });
     expect(closes).toEqual([[], []]);
-    for (const reason of ['schema', 'foreign_client', 'malformed']) expect(refusedTotal(srv, reason), reason).toBe(0);
+    for (const reason of ['schema', 'foreign_client', 'malformed']) expect(await refusedTotal(srv, reason), reason).toBe(0);
   });
 });

@@ -5,10 +5,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { TandemServer } from '../../server/app.js';
 import { DEFAULT_HTTP_SETTINGS, type HttpSettings, httpSettingsFromEnv } from '../../server/http/httpSettings.js';
+import { precompressDirectory } from '../../server/http/precompressed.js';
 import { editorToken, type TestClient, waitSynced } from '../helpers/clients.js';
 import { testScope } from '../helpers/scope.js';
 import { nextEvent, waitUntil } from '../helpers/wait.js';
@@ -113,7 +114,7 @@ describe('origin checks', () => {
     expect(refused).toEqual({ outcome: 'refused', status: 403 });
     expect(srv.rooms.get('origin-ws')).toBeUndefined();
     expect(srv.rooms.size).toBe(0);
-    expect(srv.metrics.value('tandem_upgrades_refused_total', { reason: 'origin' })).toBe(1);
+    expect(await srv.metrics.value('tandem_upgrades_refused_total', { reason: 'origin' })).toBe(1);
     // The server's own origin is allowed.
     const own = await openSocket(wsUrl(srv, 'origin-ws', token), { origin: srv.url });
     expect(own.outcome).toBe('open');
@@ -126,7 +127,7 @@ describe('origin checks', () => {
     const foreign = await request(srv, '/api/auth/guest', { method: 'POST', headers: { ...headers, origin: FOREIGN }, body });
     expect(foreign.status).toBe(403);
     expect(JSON.parse(foreign.body.toString())).toEqual({ error: 'origin not allowed' });
-    expect(srv.metrics.value('tandem_http_requests_refused_total', { reason: 'origin' })).toBe(1);
+    expect(await srv.metrics.value('tandem_http_requests_refused_total', { reason: 'origin' })).toBe(1);
     // A sandboxed frame sends `Origin: null`: refused too.
     expect((await request(srv, '/api/auth/guest', { method: 'POST', headers: { ...headers, origin: 'null' }, body })).status).toBe(403);
     // Without an Origin (a non-browser client) and from the own origin, the route itself answers.
@@ -187,7 +188,7 @@ describe('host check on a loopback-bound server', () => {
 
 describe('security headers', () => {
   it('sets the CSP and the usual headers on the page and on API responses', async () => {
-    const srv = await scope.server({ staticDir: staticFixture() });
+    const srv = await scope.server({ staticDir: await staticFixture() });
     for (const target of ['/', '/api/no-such-endpoint', '/healthz']) {
       const answer = await request(srv, target);
       expect(answer.headers['content-security-policy'], target).toContain("default-src 'self'");
@@ -203,7 +204,7 @@ describe('security headers', () => {
 
 describe('malformed paths', () => {
   it('answers 400 to broken request targets, over HTTP and on the upgrade, and keeps serving', async () => {
-    const srv = await scope.server({ staticDir: staticFixture() });
+    const srv = await scope.server({ staticDir: await staticFixture() });
     for (const target of ['/%00', '/%E0%A4%A', '//', '/\\evil/x', '/collab/%E0%A4%A', '/assets/%00.js']) {
       expect((await request(srv, target)).status, target).toBe(400);
     }
@@ -274,7 +275,7 @@ describe('connection caps', () => {
     await Promise.all(clients.map((c) => waitSynced(c)));
     const sixth = await rawSocket(srv);
     expect(await closedWithin(sixth.closed, 5_000, 'sixth connection')).toBe('');
-    expect(srv.metrics.value('tandem_tcp_connections_dropped_total', { reason: 'per_address' })).toBeGreaterThanOrEqual(1);
+    expect(await srv.metrics.value('tandem_tcp_connections_dropped_total', { reason: 'per_address' })).toBeGreaterThanOrEqual(1);
     await stillSyncing(clients[0]!, clients[4]!);
     // Another address is not affected.
     const other = await rawSocket(srv, '127.0.0.2');
@@ -288,11 +289,11 @@ describe('connection caps', () => {
     // One address cannot fill the global cap alone.
     const fourth = await rawSocket(srv, '127.0.0.2');
     expect(await closedWithin(fourth.closed, 5_000, 'fourth unauthenticated connection from one address')).toBe('');
-    expect(srv.metrics.value('tandem_tcp_connections_dropped_total', { reason: 'unauthenticated_per_address' })).toBe(1);
+    expect(await srv.metrics.value('tandem_tcp_connections_dropped_total', { reason: 'unauthenticated_per_address' })).toBe(1);
     for (let i = 0; i < 2; i++) held.push(await rawSocket(srv, '127.0.0.3'));
     const sixth = await rawSocket(srv, '127.0.0.4');
     expect(await closedWithin(sixth.closed, 5_000, 'sixth unauthenticated connection')).toBe('');
-    expect(srv.metrics.value('tandem_tcp_connections_dropped_total', { reason: 'unauthenticated' })).toBe(1);
+    expect(await srv.metrics.value('tandem_tcp_connections_dropped_total', { reason: 'unauthenticated' })).toBe(1);
     // The five held connections are served; once answered they no longer count, so others get in.
     for (const raw of held) expect(await getOn(raw, '/healthz')).toBe('HTTP/1.1 200 OK');
     expect((await request(srv, '/healthz', { localAddress: '127.0.0.4' })).status).toBe(200);
@@ -324,61 +325,99 @@ describe('settings', () => {
 });
 
 describe('static files', () => {
-  it('serves br and gzip that decode to the file, answers 304 to its ETag, caches hashed assets for good, hides .map', async () => {
-    const dir = staticFixture();
+  it('serves the build-time br and gz siblings that decode to the file, with Vary, caches hashed assets for good, hides .map', async () => {
+    const dir = await staticFixture();
     const srv = await scope.server({ staticDir: dir });
     const original = fs.readFileSync(path.join(dir, 'assets/app-abc123.js'));
     const asset = '/assets/app-abc123.js';
 
-    const gzip = await request(srv, asset, { headers: { 'accept-encoding': 'gzip' } });
-    expect(gzip.status).toBe(200);
-    expect(gzip.headers['content-encoding']).toBe('gzip');
-    expect(gzip.headers.vary).toBe('accept-encoding');
-    expect(zlib.gunzipSync(gzip.body).equals(original)).toBe(true);
-    expect(gzip.headers['cache-control']).toBe('public, max-age=31536000, immutable');
-
-    // Brotli is compressed in the background; gzip is served until it is ready.
-    let br = await request(srv, asset, { headers: { 'accept-encoding': 'gzip, br' } });
-    const deadline = Date.now() + 10_000;
-    while (br.headers['content-encoding'] !== 'br' && Date.now() < deadline) br = await request(srv, asset, { headers: { 'accept-encoding': 'gzip, br' } });
+    const br = await request(srv, asset, { headers: { 'accept-encoding': 'gzip, br' } });
+    expect(br.status).toBe(200);
     expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers.vary).toBe('accept-encoding');
     expect(zlib.brotliDecompressSync(br.body).equals(original)).toBe(true);
     expect(br.body.length).toBeLessThan(original.length / 4);
+    expect(br.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+
+    const gzip = await request(srv, asset, { headers: { 'accept-encoding': 'gzip, br;q=0' } });
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    expect(zlib.gunzipSync(gzip.body).equals(original)).toBe(true);
 
     const identity = await request(srv, asset, { headers: { 'accept-encoding': 'identity' } });
     expect(identity.headers['content-encoding']).toBeUndefined();
+    expect(identity.headers.vary).toBe('accept-encoding');
     expect(identity.body.equals(original)).toBe(true);
-
-    for (const answer of [gzip, br, identity]) {
-      const etag = answer.headers.etag;
-      expect(etag).toMatch(/^"[^"]+"$/);
-      const again = await request(srv, asset, { headers: { 'if-none-match': etag!, 'accept-encoding': answer.headers['content-encoding'] ?? 'identity' } });
-      expect(again.status).toBe(304);
-      expect(again.body.length).toBe(0);
-    }
     expect(new Set([gzip.headers.etag, br.headers.etag, identity.headers.etag]).size).toBe(3);
 
     const page = await request(srv, '/some/document', { headers: { 'accept-encoding': 'gzip' } });
     expect(page.status).toBe(200);
     expect(page.headers['cache-control']).toBe('no-cache');
-    expect(page.headers.etag).toBeDefined();
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
     expect(zlib.gunzipSync(page.body).toString()).toContain('<title>Fixture</title>');
 
     expect((await request(srv, '/assets/app-abc123.js.map')).status).toBe(404);
     expect((await request(srv, '/assets/missing-000000.js')).status).toBe(404);
     expect((await request(srv, '/../package.json')).status).not.toBe(200);
+    expect((await request(srv, '/assets/..%2F..%2Fpackage.json')).status).not.toBe(200);
+  });
+
+  it('answers 304 to a matching If-None-Match or a not-older If-Modified-Since, for each representation', async () => {
+    const srv = await scope.server({ staticDir: await staticFixture() });
+    const asset = '/assets/app-abc123.js';
+    for (const acceptEncoding of ['br', 'gzip', 'identity']) {
+      const first = await request(srv, asset, { headers: { 'accept-encoding': acceptEncoding } });
+      const { etag, 'last-modified': lastModified } = first.headers;
+      expect(etag, acceptEncoding).toMatch(/^"[^"]+"$/);
+      expect(Number.isFinite(Date.parse(lastModified ?? '')), acceptEncoding).toBe(true);
+      const byTag = await request(srv, asset, { headers: { 'accept-encoding': acceptEncoding, 'if-none-match': etag! } });
+      expect(byTag.status, acceptEncoding).toBe(304);
+      expect(byTag.body.length).toBe(0);
+      expect(byTag.headers.etag).toBe(etag);
+      const byDate = await request(srv, asset, { headers: { 'accept-encoding': acceptEncoding, 'if-modified-since': lastModified! } });
+      expect(byDate.status, acceptEncoding).toBe(304);
+    }
+    const older = new Date(Date.parse('2001-01-01T00:00:00Z')).toUTCString();
+    expect((await request(srv, asset, { headers: { 'if-modified-since': older } })).status).toBe(200);
+    // If-None-Match decides when both are sent: another tag means the cached copy is not this one.
+    const lastModified = (await request(srv, asset)).headers['last-modified']!;
+    expect((await request(srv, asset, { headers: { 'if-none-match': '"other"', 'if-modified-since': lastModified } })).status).toBe(200);
+  });
+
+  it('passes over a sibling older than its file (left from an earlier build) and serves the file itself', async () => {
+    const dir = await staticFixture();
+    const srv = await scope.server({ staticDir: dir });
+    const file = path.join(dir, 'assets/app-abc123.js');
+    const rebuilt = `${fs.readFileSync(file, 'utf8')}\nexport const rebuilt = true;`;
+    fs.writeFileSync(file, rebuilt);
+    const past = new Date(Date.now() - 60_000);
+    for (const suffix of ['.br', '.gz']) fs.utimesSync(`${file}${suffix}`, past, past);
+    const answer = await request(srv, '/assets/app-abc123.js', { headers: { 'accept-encoding': 'br, gzip' } });
+    expect(answer.headers['content-encoding']).toBeUndefined();
+    expect(answer.body.toString()).toBe(rebuilt);
+  });
+
+  it('makes no synchronous file system call while serving', async () => {
+    const srv = await scope.server({ staticDir: await staticFixture() });
+    const syncCalls = (['statSync', 'lstatSync', 'existsSync', 'readFileSync', 'openSync', 'accessSync', 'readSync'] as const).map((name) => vi.spyOn(fs, name));
+    scope.defer(() => syncCalls.forEach((spy) => spy.mockRestore()));
+    for (const target of ['/', '/some/document', '/assets/app-abc123.js', '/assets/missing-000000.js']) {
+      for (const acceptEncoding of ['br', 'gzip', 'identity']) expect((await request(srv, target, { headers: { 'accept-encoding': acceptEncoding } })).status).toBeLessThan(500);
+    }
+    expect(syncCalls.map((spy) => spy.mock.calls.length)).toEqual(syncCalls.map(() => 0));
   });
 });
 
-/** A built client stand-in: index.html, a hashed bundle and the source map a build might leave behind. */
-function staticFixture(): string {
+/** A built client stand-in, precompressed as `npm run build:client` does: index.html, a hashed bundle and
+ *  the source map a build might leave behind. */
+async function staticFixture(): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-static-'));
+  scope.defer(() => fs.rmSync(dir, { recursive: true, force: true }));
   fs.mkdirSync(path.join(dir, 'assets'));
   const script = '<script type="module" src="/assets/app-abc123.js"></script>';
   fs.writeFileSync(path.join(dir, 'index.html'), `<!doctype html><html><head><title>Fixture</title>${script}</head><body>${'<p>padding</p>'.repeat(200)}</body></html>`);
   const bundle = Array.from({ length: 3_000 }, (_, i) => `export const value${i} = ${JSON.stringify(`value number ${i}`)};`).join('\n');
   fs.writeFileSync(path.join(dir, 'assets/app-abc123.js'), bundle);
   fs.writeFileSync(path.join(dir, 'assets/app-abc123.js.map'), JSON.stringify({ version: 3, sources: ['secret.ts'], mappings: '' }));
-  scope.defer(() => fs.rmSync(dir, { recursive: true, force: true }));
+  await precompressDirectory(dir);
   return dir;
 }

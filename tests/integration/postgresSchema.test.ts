@@ -1,15 +1,16 @@
 /**
- * Opening the PostgreSQL store creates its schema under an advisory lock that serialises several
- * instances' first starts. When the schema could not be created, the lock used to stay held by the
+ * Opening the PostgreSQL store migrates its schema under an advisory lock that serialises several
+ * instances' first starts. When the schema could not be created, the lock once stayed held by the
  * failed store's pooled connection, so every other instance's start waited until that connection timed out.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresStore } from '../../server/storage/postgres.js';
+import { openPostgresStore } from '../../server/storage/sqlDocumentStore.js';
 import { postgresAvailable, TEST_DATABASE_URL } from '../helpers/services.js';
 
 const hasPostgres = await postgresAvailable();
-const SCHEMA_LOCK = 7474;
+/** The migrations table the store's runner locks on (see sql/migrations.ts). */
+const MIGRATIONS_TABLE = 'tandem_store_migrations';
 
 describe.runIf(hasPostgres)('PostgreSQL store: opening', () => {
   const schema = `tandem_open_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
@@ -35,8 +36,9 @@ describe.runIf(hasPostgres)('PostgreSQL store: opening', () => {
     await other.connect();
     try {
       await other.query("SET statement_timeout = '3s'");
-      await other.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK]);
-      await other.query('SELECT pg_advisory_unlock($1)', [SCHEMA_LOCK]);
+      await other.query('BEGIN');
+      await other.query('SELECT pg_advisory_xact_lock(hashtext($1))', [MIGRATIONS_TABLE]);
+      await other.query('ROLLBACK');
     } finally {
       await other.end();
     }
@@ -47,6 +49,9 @@ describe.runIf(hasPostgres)('PostgreSQL store: opening', () => {
     const store = await openPostgresStore(url);
     try {
       expect(await store.listSnapshots('nothing-here', 10)).toEqual([]);
+      // Nothing of the failed attempt was recorded: every migration ran now.
+      const applied = await admin.query(`SELECT version FROM ${schema}.${MIGRATIONS_TABLE} ORDER BY version`);
+      expect(applied.rows.map((row: { version: number }) => row.version)).toEqual([1, 2]);
     } finally {
       await store.close();
     }

@@ -103,7 +103,7 @@ describe('presence over awareness', () => {
     expect(adaSeen?.user).toEqual(ada.session.user);
     expect(states.has(777_001)).toBe(false);
     expect(parsePresenceState(states.get(777_002))?.user).toEqual(mallory.session.user);
-    expect(srv.metrics.value('tandem_awareness_refused_total')).toBe(3);
+    expect(await srv.metrics.value('tandem_awareness_refused_total')).toBe(3);
   });
 
   it('removes the state of a client that closed, and of one killed without a goodbye, within seconds', async () => {

@@ -1,9 +1,8 @@
 /** One contract suite, run against every DocumentStore implementation (SQLite always, PostgreSQL when available). */
 import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { openPostgresStore } from '../../server/storage/postgres.js';
-import { openSqliteStore } from '../../server/storage/sqlite.js';
-import type { ClientBinding, DocumentStore, LogRow, StoredDocument } from '../../server/storage/types.js';
+import { openPostgresStore, openSqliteStore } from '../../server/storage/sqlDocumentStore.js';
+import type { ClientBinding, DocumentStore, NewLogRow, StoredDocument } from '../../server/storage/types.js';
 import { withGroupCommit } from '../../server/storage/groupCommit.js';
 import { stateAt } from '../../server/history/reconstruct.js';
 import { startTestServer, tempDataDir } from '../helpers/server.js';
@@ -15,7 +14,7 @@ import { applyStoredDocument } from '../../server/storage/storedDocument.js';
 const hasPostgres = await postgresAvailable();
 
 const implementations: Array<[string, boolean, () => Promise<DocumentStore>]> = [
-  ['sqlite', true, async () => openSqliteStore(tempDataDir('contract'))],
+  ['sqlite', true, () => openSqliteStore(tempDataDir('contract'))],
   ['postgres', hasPostgres, () => openPostgresStore(TEST_DATABASE_URL)],
 ];
 
@@ -43,9 +42,9 @@ function sortedBindings(bindings: readonly ClientBinding[]): Array<[number, stri
   return bindings.map((b): [number, string] => [b.clientId, b.userId]).sort((a, b) => a[0] - b[0]);
 }
 
-/** `count` rows with seq 1…count, each inserting its seq, written `createdAt` = seq. */
-function numberedRows(source: Y.Doc, count: number): LogRow[] {
-  return Array.from({ length: count }, (_, i) => ({ seq: i + 1, update: textUpdate(source, String(i + 1)), userId: null, createdAt: i + 1 }));
+/** `count` rows (seq 1…count in a new document), each inserting its number, written `createdAt` = number. */
+function numberedRows(source: Y.Doc, count: number): NewLogRow[] {
+  return Array.from({ length: count }, (_, i) => ({ update: textUpdate(source, String(i + 1)), userId: null, createdAt: i + 1 }));
 }
 
 /** The state after row `seq`, built from the store's own rows (as the server's snapshotter does). */
@@ -55,7 +54,17 @@ async function stateAfterRow(s: DocumentStore, docName: string, seq: number): Pr
   return Y.encodeStateAsUpdate(doc);
 }
 
-function byteSum(rows: readonly LogRow[]): number {
+/** A row the database refuses (its update is NOT NULL), to make the append it is part of fail. */
+function unstorableRow(): NewLogRow {
+  return { update: null as unknown as Uint8Array, userId: null, createdAt: 0 };
+}
+
+/** A binding the database refuses (its user is NOT NULL); bindings are written after their batch's rows. */
+function unstorableBinding(): ClientBinding {
+  return { clientId: 99, userId: null as unknown as string };
+}
+
+function byteSum(rows: readonly NewLogRow[]): number {
   return rows.reduce((sum, row) => sum + row.update.length, 0);
 }
 
@@ -79,56 +88,68 @@ for (const [kind, available, open] of implementations) {
       const s = await store();
       const name = uniqueDocName('append');
       const source = new Y.Doc();
-      const rows: LogRow[] = ['a', 'b', 'c'].map((insert, i) => ({ seq: i + 1, update: textUpdate(source, insert), userId: i === 1 ? null : 'u1', createdAt: 1000 + i }));
-      await s.append(name, rows.slice(0, 2));
-      await s.append(name, rows.slice(2));
+      const rows: NewLogRow[] = ['a', 'b', 'c'].map((insert, i) => ({ update: textUpdate(source, insert), userId: i === 1 ? null : 'u1', createdAt: 1000 + i }));
+      expect(await s.append(name, rows.slice(0, 2))).toEqual({ firstSeq: 1, lastSeq: 2 });
+      expect(await s.append(name, rows.slice(2))).toEqual({ firstSeq: 3, lastSeq: 3 });
       const loaded = await s.load(name);
       expect(loaded.rows.map((r) => [r.seq, r.userId, r.createdAt])).toEqual([[1, 'u1', 1000], [2, null, 1001], [3, 'u1', 1002]]);
       expect(rebuild(loaded)).toBe('abc');
     });
 
-    it('C3 appends atomically: a batch with a duplicate seq stores none of its rows', async () => {
+    it('C3 appends atomically: a batch the database refuses half-way stores none of its rows and uses no seq', async () => {
       const s = await store();
       const name = uniqueDocName('atomic');
       const source = new Y.Doc();
-      await s.append(name, [{ seq: 1, update: textUpdate(source, 'a'), userId: null, createdAt: 1 }]);
+      await s.append(name, [{ update: textUpdate(source, 'a'), userId: null, createdAt: 1 }]);
       const batch = [
-        { seq: 2, update: textUpdate(source, 'b'), userId: null, createdAt: 2 },
-        { seq: 1, update: textUpdate(source, 'c'), userId: null, createdAt: 3 },
+        { update: textUpdate(source, 'b'), userId: null, createdAt: 2 },
+        { update: textUpdate(source, 'c'), userId: null, createdAt: 3 },
       ];
-      await expect(s.append(name, batch)).rejects.toThrow();
+      // The rows are written before the binding fails: the rollback takes them, and their seqs, back.
+      await expect(s.append(name, batch, [unstorableBinding()])).rejects.toThrow();
       expect(rebuild(await s.load(name))).toBe('a');
+      expect(await s.append(name, [{ update: textUpdate(new Y.Doc(), 'd'), userId: null, createdAt: 4 }])).toEqual({ firstSeq: 2, lastSeq: 2 });
     });
 
-    it('C3b appendMany commits several documents at once, all or none', async () => {
+    it('C3b appendMany commits several documents at once, all or none, answering one range per batch', async () => {
       const s = await store();
       const [first, second] = [uniqueDocName('many-a'), uniqueDocName('many-b')];
       const source = new Y.Doc();
-      await s.appendMany([
-        { docName: first, rows: [{ seq: 1, update: textUpdate(source, 'a'), userId: null, createdAt: 1 }] },
-        { docName: second, rows: [{ seq: 1, update: textUpdate(source, 'b'), userId: null, createdAt: 1 }] },
+      const ranges = await s.appendMany([
+        { docName: first, rows: numberedRows(source, 2) },
+        { docName: second, rows: numberedRows(source, 1) },
+        { docName: first, rows: numberedRows(source, 1) },
+        { docName: second, rows: [] },
       ]);
-      expect((await s.load(first)).rows.map((r) => r.seq)).toEqual([1]);
+      // Two batches of one document in one commit follow each other; an empty batch reports where the log stands.
+      expect(ranges).toEqual([
+        { firstSeq: 1, lastSeq: 2 },
+        { firstSeq: 1, lastSeq: 1 },
+        { firstSeq: 3, lastSeq: 3 },
+        { firstSeq: 2, lastSeq: 1 },
+      ]);
+      expect((await s.load(first)).rows.map((r) => r.seq)).toEqual([1, 2, 3]);
       expect((await s.load(second)).rows.map((r) => r.seq)).toEqual([1]);
-      // The second document's row collides: neither document gets anything from this batch.
+      // The second document's batch is refused: neither document gets anything from this commit.
       await expect(
         s.appendMany([
-          { docName: first, rows: [{ seq: 2, update: textUpdate(source, 'c'), userId: null, createdAt: 2 }] },
-          { docName: second, rows: [{ seq: 1, update: textUpdate(source, 'd'), userId: null, createdAt: 2 }] },
+          { docName: first, rows: [{ update: textUpdate(source, 'c'), userId: null, createdAt: 2 }] },
+          { docName: second, rows: [unstorableRow()] },
         ]),
       ).rejects.toThrow();
-      expect((await s.load(first)).rows.map((r) => r.seq)).toEqual([1]);
+      expect((await s.load(first)).rows.map((r) => r.seq)).toEqual([1, 2, 3]);
+      expect(await s.appendMany([{ docName: first, rows: numberedRows(source, 1) }])).toEqual([{ firstSeq: 4, lastSeq: 4 }]);
     });
 
     it('C4 compaction keeps the document; loading replays only rows after the checkpoint; history stays', async () => {
       const s = await store();
       const name = uniqueDocName('compact');
       const source = new Y.Doc();
-      await s.append(name, [1, 2, 3].map((seq) => ({ seq, update: textUpdate(source, String(seq)), userId: null, createdAt: seq })));
+      await s.append(name, [1, 2, 3].map((seq) => ({ update: textUpdate(source, String(seq)), userId: null, createdAt: seq })));
       const folded = new Y.Doc();
       for (const row of (await s.load(name)).rows) Y.applyUpdate(folded, row.update);
       await s.compact(name, { seq: 3, state: Y.encodeStateAsUpdate(folded) });
-      await s.append(name, [{ seq: 4, update: textUpdate(source, '4'), userId: null, createdAt: 4 }]);
+      await s.append(name, [{ update: textUpdate(source, '4'), userId: null, createdAt: 4 }]);
       const loaded = await s.load(name);
       expect(loaded.checkpoint?.seq).toBe(3);
       expect(loaded.rows.map((r) => r.seq)).toEqual([4]);
@@ -142,7 +163,7 @@ for (const [kind, available, open] of implementations) {
       const s = await store();
       const name = uniqueDocName('prune');
       const source = new Y.Doc();
-      await s.append(name, [1, 2, 3, 4].map((seq) => ({ seq, update: textUpdate(source, String(seq)), userId: null, createdAt: seq * 100 })));
+      await s.append(name, [1, 2, 3, 4].map((seq) => ({ update: textUpdate(source, String(seq)), userId: null, createdAt: seq * 100 })));
       const at2 = new Y.Doc();
       for (const row of await s.readRows(name, 0, 2)) Y.applyUpdate(at2, row.update);
       await s.saveSnapshot(name, { seq: 2, state: Y.encodeStateAsUpdate(at2), kind: 'auto', name: null, userId: null, userName: null, createdAt: 150 });
@@ -170,8 +191,8 @@ for (const [kind, available, open] of implementations) {
       const older = uniqueDocName('older');
       const newer = uniqueDocName('newer');
       const source = new Y.Doc();
-      await s.append(older, [{ seq: 1, update: textUpdate(source, 'x'), userId: null, createdAt: Date.now() + 1_000_000 }]);
-      await s.append(newer, [{ seq: 1, update: textUpdate(source, 'y'), userId: null, createdAt: Date.now() + 2_000_000 }]);
+      await s.append(older, [{ update: textUpdate(source, 'x'), userId: null, createdAt: Date.now() + 1_000_000 }]);
+      await s.append(newer, [{ update: textUpdate(source, 'y'), userId: null, createdAt: Date.now() + 2_000_000 }]);
       const names = (await s.listDocuments(50)).map((d) => d.name);
       expect(names.indexOf(newer)).toBeLessThan(names.indexOf(older));
       expect(names.indexOf(older)).toBeGreaterThanOrEqual(0);
@@ -181,8 +202,7 @@ for (const [kind, available, open] of implementations) {
       const s = await store();
       const name = uniqueDocName('events');
       const source = new Y.Doc();
-      const rows: LogRow[] = [1, 2, 3, 4, 5].map((seq) => ({
-        seq,
+      const rows: NewLogRow[] = [1, 2, 3, 4, 5].map((seq) => ({
         update: textUpdate(source, 'x'.repeat(seq)),
         userId: seq === 5 ? null : 'u1',
         createdAt: 1000 + seq,
@@ -191,7 +211,7 @@ for (const [kind, available, open] of implementations) {
             ? { kind: 'restore', userName: 'Ada', userColor: '#e5484d', inserted: 3, deleted: 1, sections: [], restoredFrom: 2 }
             : { kind: 'edit', userName: 'Ada', userColor: '#e5484d', inserted: seq, deleted: 0, sections: ['leading', 'h-1'] },
       }));
-      rows.push({ seq: 6, update: textUpdate(source, 'y'), userId: 'u2', createdAt: 1006 });
+      rows.push({ update: textUpdate(source, 'y'), userId: 'u2', createdAt: 1006 });
       await s.append(name, rows);
       const page1 = await s.listEvents(name, null, 3);
       expect(page1.map((e) => e.seq)).toEqual([6, 5, 4]);
@@ -206,7 +226,7 @@ for (const [kind, available, open] of implementations) {
       expect(updates.map((u) => u.seq)).toEqual([2, 3]);
       expect(updates.map((u) => Array.from(u.update))).toEqual(rows.slice(1, 3).map((r) => Array.from(r.update)));
       // Names are kept once per user: a rename shows on that user's earlier events too.
-      await s.append(name, [{ seq: 7, update: textUpdate(source, 'z'), userId: 'u1', createdAt: 1007, meta: { kind: 'edit', userName: 'Ada L.', userColor: '#0090ff', inserted: 1, deleted: 0, sections: [] } }]);
+      await s.append(name, [{ update: textUpdate(source, 'z'), userId: 'u1', createdAt: 1007, meta: { kind: 'edit', userName: 'Ada L.', userColor: '#0090ff', inserted: 1, deleted: 0, sections: [] } }]);
       expect((await s.listEvents(name, 2, 1))[0]?.meta).toMatchObject({ userName: 'Ada L.', userColor: '#0090ff' });
     });
 
@@ -214,7 +234,7 @@ for (const [kind, available, open] of implementations) {
       const s = await store();
       const name = uniqueDocName('snapshots');
       const source = new Y.Doc();
-      await s.append(name, [1, 2, 3, 4, 5, 6].map((seq) => ({ seq, update: textUpdate(source, String(seq)), userId: null, createdAt: seq })));
+      await s.append(name, [1, 2, 3, 4, 5, 6].map((seq) => ({ update: textUpdate(source, String(seq)), userId: null, createdAt: seq })));
       const stateAfter = async (seq: number): Promise<Uint8Array> => {
         const doc = new Y.Doc();
         for (const row of await s.readRows(name, 0, seq)) Y.applyUpdate(doc, row.update);
@@ -244,7 +264,7 @@ for (const [kind, available, open] of implementations) {
       const s = await store();
       const [name, other] = [uniqueDocName('bindings'), uniqueDocName('bindings-other')];
       const source = new Y.Doc();
-      const [row1, row2] = numberedRows(source, 2) as [LogRow, LogRow];
+      const [row1, row2] = numberedRows(source, 2) as [NewLogRow, NewLogRow];
       // The largest Yjs clientID (unsigned 32-bit) must round-trip on both backends.
       await s.append(name, [row1], [{ clientId: 1, userId: 'u1' }, { clientId: 4_294_967_295, userId: 'u2' }]);
       await s.append(name, [row2], [{ clientId: 1, userId: 'intruder' }, { clientId: 7, userId: 'u3' }]);
@@ -276,17 +296,18 @@ for (const [kind, available, open] of implementations) {
       const s = await store();
       const [name, other] = [uniqueDocName('bindings-atomic'), uniqueDocName('bindings-atomic-b')];
       const source = new Y.Doc();
-      const [row1, row2] = numberedRows(source, 2) as [LogRow, LogRow];
+      const [row1, row2] = numberedRows(source, 2) as [NewLogRow, NewLogRow];
       await s.append(name, [row1], [{ clientId: 1, userId: 'u1' }]);
-      // Row 1 again: the batch fails on the duplicate seq, and takes its bindings with it.
-      await expect(s.append(name, [row2, { ...row1 }], [{ clientId: 2, userId: 'u2' }])).rejects.toThrow();
+      await expect(s.append(name, [row2], [{ clientId: 2, userId: 'u2' }, unstorableBinding()])).rejects.toThrow();
+      // The first batch is written before the second fails, and rolled back with it.
       await expect(
         s.appendMany([
           { docName: other, rows: [], bindings: [{ clientId: 3, userId: 'u3' }] },
-          { docName: name, rows: [{ ...row1 }], bindings: [{ clientId: 4, userId: 'u4' }] },
+          { docName: name, rows: [unstorableRow()], bindings: [{ clientId: 4, userId: 'u4' }] },
         ]),
       ).rejects.toThrow();
       expect(sortedBindings((await s.load(name)).bindings)).toEqual([[1, 'u1']]);
+      expect((await s.load(name)).rows.map((r) => r.seq)).toEqual([1]);
       expect((await s.load(other)).bindings).toEqual([]);
     });
 
@@ -376,7 +397,7 @@ for (const [kind, available, open] of implementations) {
       await s.compact(name, { seq: 5, state: Uint8Array.from(rebuiltState(after)) });
       await s.dropHistory(name);
       expect(await s.logBounds(name)).toEqual({ latestSeq: 5, oldestRetainedSeq: null });
-      await s.append(name, [{ seq: 6, update: textUpdate(source, '6'), userId: null, createdAt: 6 }]);
+      await s.append(name, [{ update: textUpdate(source, '6'), userId: null, createdAt: 6 }]);
       expect(rebuild(await s.load(name))).toBe('123456');
     });
 
@@ -407,6 +428,28 @@ for (const [kind, available, open] of implementations) {
       expect(await s.deleteSnapshot(name, auto.id)).toBe(true);
       expect(await s.listSnapshots(name, 10)).toEqual([]);
     });
+
+    it('C13 never hands out a seq again once rows were pruned, dropped or folded away', async () => {
+      const s = await store();
+      const name = uniqueDocName('no-reuse');
+      const source = new Y.Doc();
+      await s.append(name, numberedRows(source, 3));
+      await s.compact(name, { seq: 3, state: await stateAfterRow(s, name, 3) }, { pruneBefore: Number.MAX_SAFE_INTEGER });
+      expect((await s.readRows(name, 0, 10)).map((r) => r.seq)).toEqual([]);
+      expect(await s.append(name, numberedRows(source, 2))).toEqual({ firstSeq: 4, lastSeq: 5 });
+      await s.compact(name, { seq: 5, state: Uint8Array.from(rebuiltState(await s.load(name))) });
+      await s.dropHistory(name);
+      expect((await s.readRows(name, 0, 10)).map((r) => r.seq)).toEqual([]);
+      expect(await s.append(name, numberedRows(source, 1))).toEqual({ firstSeq: 6, lastSeq: 6 });
+      expect(await s.append(name, [])).toEqual({ firstSeq: 7, lastSeq: 6 });
+      // A checkpoint ahead of the log (another instance folded further) moves the counter up to it.
+      await s.compact(name, { seq: 10, state: Uint8Array.from(rebuiltState(await s.load(name))) });
+      expect(await s.append(name, numberedRows(source, 1))).toEqual({ firstSeq: 11, lastSeq: 11 });
+      expect((await s.load(name)).rows.map((r) => r.seq)).toEqual([11]);
+      // Purged for good, the name starts a new log.
+      await s.purge(name);
+      expect(await s.append(name, numberedRows(source, 1))).toEqual({ firstSeq: 1, lastSeq: 1 });
+    });
   });
 }
 
@@ -429,5 +472,37 @@ describe.skipIf(!hasPostgres)('server on PostgreSQL', () => {
     expect(documentText(reader.doc)).toBe('stored in postgres');
     reader.destroy();
     await second.close();
+  });
+});
+
+describe.skipIf(!hasPostgres)('storage on PostgreSQL: several instances', () => {
+  it('two stores appending to one document concurrently get disjoint consecutive seqs, and every row loads back', async () => {
+    const [a, b] = await Promise.all([openPostgresStore(TEST_DATABASE_URL), openPostgresStore(TEST_DATABASE_URL)]);
+    try {
+      const name = uniqueDocName('two-instances');
+      const appends = 20;
+      const rowsPerAppend = 3;
+      /** Each row's bytes name its writer and position, to check every row landed at the seq it was told. */
+      const rowsOf = (writer: string, i: number): NewLogRow[] =>
+        Array.from({ length: rowsPerAppend }, (_, j) => ({ update: new TextEncoder().encode(`${writer}-${i}-${j}`), userId: writer, createdAt: i }));
+      const sent = new Map<number, string>();
+      const appendAll = async (store: DocumentStore, writer: string): Promise<Array<{ firstSeq: number; lastSeq: number }>> =>
+        Promise.all(
+          Array.from({ length: appends }, async (_, i) => {
+            const range = await store.append(name, rowsOf(writer, i));
+            rowsOf(writer, i).forEach((row, j) => sent.set(range.firstSeq + j, new TextDecoder().decode(row.update)));
+            return range;
+          }),
+        );
+      const ranges = (await Promise.all([appendAll(a, 'a'), appendAll(b, 'b')])).flat();
+      for (const range of ranges) expect(range.lastSeq - range.firstSeq + 1).toBe(rowsPerAppend);
+      const covered = ranges.flatMap((range) => Array.from({ length: rowsPerAppend }, (_, j) => range.firstSeq + j)).sort((x, y) => x - y);
+      const total = 2 * appends * rowsPerAppend;
+      expect(covered).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+      const loaded = await b.load(name);
+      expect(loaded.rows.map((row) => [row.seq, new TextDecoder().decode(row.update)])).toEqual(covered.map((seq) => [seq, sent.get(seq)]));
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
   });
 });

@@ -37,7 +37,7 @@ describe('stored documents the editor schema rejects', () => {
   it('are repaired once on load, with a timeline event, keeping the honest content', async () => {
     const dataDir = tempDataDir();
     const first = await scope.server({ dataDir });
-    await first.store.append('legacy', [{ seq: 1, update: corruptedDocument(), userId: 'old-user', createdAt: Date.now() }]);
+    await first.store.append('legacy', [{ update: corruptedDocument(), userId: 'old-user', createdAt: Date.now() }]);
     const token = await first.tokens.mint({ sub: 'ada', name: 'Ada', role: Role.editor, doc: 'legacy' }, 600);
     const ada = scope.client(first.url, 'legacy', token);
     await waitSynced(ada);
@@ -78,8 +78,8 @@ describe('stored documents the editor schema rejects', () => {
     // Only the second paragraph's structs: they wait on clocks nobody will send.
     const pending = Y.encodeStateAsUpdate(writer, before);
     await srv.store.append('bricked', [
-      { seq: 1, update: Y.encodeStateAsUpdate(honest), userId: 'h', createdAt: Date.now() },
-      { seq: 2, update: pending, userId: 'x', createdAt: Date.now() },
+      { update: Y.encodeStateAsUpdate(honest), userId: 'h', createdAt: Date.now() },
+      { update: pending, userId: 'x', createdAt: Date.now() },
     ]);
     const token = await srv.tokens.mint({ sub: 'ada', name: 'Ada', role: Role.editor, doc: 'bricked' }, 600);
     const ada = scope.client(srv.url, 'bricked', token);

@@ -95,7 +95,7 @@ describe('S2 persistence', () => {
     writer.destroy();
     witness.destroy();
     await first.close();
-    expect(first.metrics.value('tandem_compactions_total')).toBeGreaterThan(0);
+    expect(await first.metrics.value('tandem_compactions_total')).toBeGreaterThan(0);
 
     const second = await server(dataDir);
     const stored = await second.store.load('compact');
@@ -161,7 +161,7 @@ describe('S4 roles', () => {
     const late = client(srv.url, 'roles', await editorToken());
     await waitSynced(late);
     expect(documentText(late.doc)).toBe('editor edit');
-    expect(srv.metrics.value('tandem_updates_refused_total', { reason: 'read_only' })).toBeGreaterThan(0);
+    expect(await srv.metrics.value('tandem_updates_refused_total', { reason: 'read_only' })).toBeGreaterThan(0);
   });
 });
 
@@ -228,7 +228,7 @@ describe('S9 merged states the editor forbids are repaired by the server', () =>
     // One of the two keeps the id (which one is decided by their Yjs item ids); the other gets a derived one.
     expect(idsOf(a.doc)).toContain('clause-1');
     expect(idsOf(b.doc)).toEqual(idsOf(a.doc));
-    expect(srv.metrics.value('tandem_section_id_repairs_total')).toBe(1);
+    expect(await srv.metrics.value('tandem_section_id_repairs_total')).toBe(1);
 
     const room = srv.rooms.get('section-ids');
     await room?.whenDurable();
@@ -253,7 +253,7 @@ describe('S9 merged states the editor forbids are repaired by the server', () =>
     const repaired = (doc: Y.Doc): boolean => JSON.stringify(textOf(doc)?.toDelta()) === JSON.stringify(expected);
     await waitUntil(() => repaired(a.doc), [[a.doc, 'update']], 'a converges on the repair', 10_000, () => textOf(a.doc)?.toDelta());
     await waitUntil(() => repaired(b.doc), [[b.doc, 'update']], 'b converges on the repair', 10_000, () => textOf(b.doc)?.toDelta());
-    expect(srv.metrics.value('tandem_mark_repairs_total')).toBe(1);
+    expect(await srv.metrics.value('tandem_mark_repairs_total')).toBe(1);
     await srv.rooms.get('mark-exclusion')?.whenDurable();
     const rebuilt = new Y.Doc();
     applyStoredDocument(rebuilt, await srv.store.load('mark-exclusion'));

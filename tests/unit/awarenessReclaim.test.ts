@@ -61,7 +61,7 @@ describe('RoomAwareness: clientID bindings', () => {
     expect(room.gate.identityOf(7)).toBeUndefined();
   });
 
-  it('does not let another user claim a departed user’s clientID, as a “returning” client or with a newer clock', () => {
+  it('does not let another user claim a departed user’s clientID, as a “returning” client or with a newer clock', async () => {
     const room = setup();
     const ada = peer(ADA);
     room.send(ada, { clientId: 7, clock: 3, state: { note: 'ada' } });
@@ -75,7 +75,7 @@ describe('RoomAwareness: clientID bindings', () => {
     expect(room.stateOf(7)).toBeUndefined();
     room.send(mallory, { clientId: 7, clock: clock + 5, state: { note: 'mallory as ada' } });
     expect(room.stateOf(7)).toBeUndefined();
-    expect(room.refused()).toBe(1);
+    expect(await room.refused()).toBe(1);
     expect(room.gate.identityOf(7)).toBeUndefined();
     expect(room.bindings.userOf(7)).toBe('u-ada');
     // Mallory still has her one clientID to claim: the refusals did not use it up.
@@ -90,12 +90,12 @@ describe('RoomAwareness: clientID bindings', () => {
     expect(room.gate.identityOf(7)).toBe(ADA);
   });
 
-  it('holds a binding stored before a restart: only its user may use the id', () => {
+  it('holds a binding stored before a restart: only its user may use the id', async () => {
     const room = setup([{ clientId: 9, userId: 'u-ada' }]);
     const mallory = peer(MALLORY);
     room.send(mallory, { clientId: 9, clock: 1, state: { note: 'mallory' } });
     expect(room.stateOf(9)).toBeUndefined();
-    expect(room.refused()).toBe(1);
+    expect(await room.refused()).toBe(1);
     const ada = peer(ADA);
     room.send(ada, { clientId: 9, clock: 1, state: { note: 'ada' } });
     expect(room.stateOf(9)).toMatchObject({ note: 'ada' });

@@ -114,7 +114,7 @@ describe('DocumentQuota refusals', () => {
     expect(quota.refuses(stock, update)).toBe(true);
     expect(stock.sent).toEqual([]);
     expect(stock.closedWith).toEqual([[CloseCode.tooLarge, QUOTA_EXCEEDED_REASON]]);
-    expect(metrics.value('tandem_updates_refused_total', { reason: 'quota_exceeded' })).toBe(2);
+    expect(await metrics.value('tandem_updates_refused_total', { reason: 'quota_exceeded' })).toBe(2);
   });
 
   it('lets the same update through while it fits', async () => {

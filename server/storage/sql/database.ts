@@ -1,0 +1,168 @@
+/**
+ * The one SQL seam the server's databases are written against (the document store and the accounts layer):
+ * the same statements run on SQLite (the embedded default) and PostgreSQL (DATABASE_URL). Statements use `?`
+ * placeholders and only SQL both engines share; PostgreSQL gets them renumbered to `$1…`. Blobs go in and
+ * come out as bytes on both (BLOB / BYTEA), and every integer column reads as a JavaScript number.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type pg from 'pg';
+
+export type SqlValue = string | number | null | Uint8Array;
+export type SqlRow = Record<string, SqlValue>;
+
+export interface SqlDatabase {
+  readonly dialect: 'sqlite' | 'postgres';
+  all(sql: string, params?: readonly SqlValue[]): Promise<SqlRow[]>;
+  get(sql: string, params?: readonly SqlValue[]): Promise<SqlRow | undefined>;
+  /** Returns the number of rows changed. */
+  run(sql: string, params?: readonly SqlValue[]): Promise<number>;
+  /** Runs `work` in one transaction; statements inside must go through the database it is given (a
+   *  transaction opened on that one joins the outer transaction). */
+  transaction<T>(work: (db: SqlDatabase) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+type Statements = Pick<SqlDatabase, 'dialect' | 'all' | 'get' | 'run'>;
+
+/** Prepared statements kept per connection. Bounded: multi-row inserts make one statement per row count. */
+const STATEMENT_CACHE_SIZE = 256;
+
+export async function openSqliteDatabase(file: string): Promise<SqlDatabase> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // FULL: a commit is fsynced before it resolves, so an acknowledged write survives power loss, not only a
+  // process crash (NORMAL would only survive the latter in WAL mode).
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  const cache = new Map<string, Database.Statement>();
+  const statement = (sql: string): Database.Statement => {
+    let prepared = cache.get(sql);
+    if (prepared) {
+      // Re-inserted: the Map's order is the recency order the eviction below relies on.
+      cache.delete(sql);
+    } else {
+      prepared = db.prepare(sql);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    }
+    cache.set(sql, prepared);
+    return prepared;
+  };
+  const direct: Statements = {
+    dialect: 'sqlite',
+    all: async (sql, params = []) => statement(sql).all(...params) as SqlRow[],
+    get: async (sql, params = []) => statement(sql).get(...params) as SqlRow | undefined,
+    run: async (sql, params = []) => statement(sql).run(...params).changes,
+  };
+  const inTransaction: SqlDatabase = { ...direct, transaction: (work) => work(inTransaction), close: async () => undefined };
+  // One connection: while a transaction awaits between its statements, another caller's statement would
+  // run inside it (and read its uncommitted rows, or be rolled back with it). Every call waits its turn.
+  let queue: Promise<unknown> = Promise.resolve();
+  function queued<T>(work: () => Promise<T>): Promise<T> {
+    const next = queue.then(work);
+    queue = next.catch(() => undefined);
+    return next;
+  }
+  return {
+    dialect: 'sqlite',
+    all: (sql, params) => queued(() => direct.all(sql, params)),
+    get: (sql, params) => queued(() => direct.get(sql, params)),
+    run: (sql, params) => queued(() => direct.run(sql, params)),
+    transaction: (work) =>
+      queued(async () => {
+        db.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await work(inTransaction);
+          db.exec('COMMIT');
+          return result;
+        } catch (error) {
+          db.exec('ROLLBACK');
+          throw error;
+        }
+      }),
+    close: () =>
+      queued(async () => {
+        if (db.open) db.close();
+      }),
+  };
+}
+
+interface PgQueryable {
+  query(sql: string, params: unknown[]): Promise<{ rows: SqlRow[]; rowCount: number | null }>;
+}
+
+export async function openPostgresDatabase(url: string, options: { maxConnections?: number } = {}): Promise<SqlDatabase> {
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 4, types: { getTypeParser: numbersAsNumbers(pg.types) } });
+  const over = (client: PgQueryable): Statements => ({
+    dialect: 'postgres',
+    all: async (sql, params = []) => (await client.query(numbered(sql), params.map(toPgParam))).rows,
+    get: async (sql, params = []) => (await client.query(numbered(sql), params.map(toPgParam))).rows[0],
+    run: async (sql, params = []) => (await client.query(numbered(sql), params.map(toPgParam))).rowCount ?? 0,
+  });
+  return {
+    ...over(pool),
+    async transaction<T>(work: (inner: SqlDatabase) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const inner: SqlDatabase = { ...over(client), transaction: (nested) => nested(inner), close: async () => undefined };
+        const result = await work(inner);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        // A connection that cannot even roll back is discarded, not handed to the next caller.
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+function numbered(sql: string): string {
+  let index = 0;
+  return sql.replace(/\?/g, () => `$${++index}`);
+}
+
+/** pg sends a Buffer as bytea; a plain Uint8Array is wrapped (no copy) so it is not sent as an array. */
+function toPgParam(value: SqlValue): unknown {
+  return value instanceof Uint8Array && !Buffer.isBuffer(value) ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value;
+}
+
+/** BIGINT (and the NUMERIC a sum() of them gives) arrive from pg as strings by default. Every number the
+ *  server stores (times in ms, seqs, byte counts, Yjs clientIDs) fits a double exactly. */
+function numbersAsNumbers(types: typeof pg.types): typeof pg.types.getTypeParser {
+  return ((oid: number, format?: 'text' | 'binary') =>
+    oid === types.builtins.INT8 || oid === types.builtins.NUMERIC ? (value: string) => Number(value) : types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser;
+}
+
+/** Most bound parameters one statement may carry (SQLite's default limit; PostgreSQL allows 65535). */
+const MAX_PARAMS_PER_STATEMENT = 32_766;
+
+/**
+ * Inserts rows with as few statements as the parameter limit allows (one for any batch a room writes):
+ * `INSERT INTO table (columns) VALUES (?, …), (?, …) <suffix>`, where `suffix` may hold an ON CONFLICT clause.
+ */
+export async function insertRows(
+  db: SqlDatabase,
+  table: string,
+  columns: readonly string[],
+  rows: ReadonlyArray<readonly SqlValue[]>,
+  suffix = '',
+): Promise<void> {
+  const rowsPerStatement = Math.floor(MAX_PARAMS_PER_STATEMENT / columns.length);
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  for (let start = 0; start < rows.length; start += rowsPerStatement) {
+    const chunk = rows.slice(start, start + rowsPerStatement);
+    await db.run(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')} ${suffix}`, chunk.flat());
+  }
+}
