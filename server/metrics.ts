@@ -5,7 +5,7 @@
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { type CounterName, type GaugeName, type HistogramName, isMetricName, METRICS, type MetricName, type MetricSpec } from './metricsCatalog.js';
+import { type CounterName, type GaugeName, type HistogramName, METRICS, type MetricName, type MetricSpec } from './metricsCatalog.js';
 
 type Labels = Record<string, string>;
 type AnyMetric = Counter | Gauge | Histogram;
@@ -23,26 +23,16 @@ export class Metrics {
     for (const [name, spec] of Object.entries(METRICS) as [MetricName, MetricSpec][]) this.register(name, spec);
   }
 
-  inc(name: CounterName, by?: number, labels?: Labels): void;
-  /** @deprecated remove once server/room is migrated */
-  inc(name: string, help: string, by?: number, labels?: Labels): void;
-  inc(name: string, ...rest: [by?: number, labels?: Labels] | [help: string, by?: number, labels?: Labels]): void {
-    const [by = 1, labels = {}] = typeof rest[0] === 'string' ? (rest.slice(1) as [number?, Labels?]) : (rest as [number?, Labels?]);
-    const help = typeof rest[0] === 'string' ? rest[0] : undefined;
-    (this.metric(name, 'counter', help, labels) as Counter).inc(labels, by);
+  inc(name: CounterName, by = 1, labels: Labels = {}): void {
+    (this.metric(name) as Counter).inc(labels, by);
   }
 
-  set(name: GaugeName, value: number, labels?: Labels): void;
-  /** @deprecated remove once server/room is migrated */
-  set(name: string, help: string, value: number, labels?: Labels): void;
-  set(name: string, ...rest: [value: number, labels?: Labels] | [help: string, value: number, labels?: Labels]): void {
-    const [value, labels = {}] = typeof rest[0] === 'string' ? (rest.slice(1) as [number, Labels?]) : (rest as [number, Labels?]);
-    const help = typeof rest[0] === 'string' ? rest[0] : undefined;
-    (this.metric(name, 'gauge', help, labels) as Gauge).set(labels, value);
+  set(name: GaugeName, value: number, labels: Labels = {}): void {
+    (this.metric(name) as Gauge).set(labels, value);
   }
 
   observe(name: HistogramName, seconds: number, labels: Labels = {}): void {
-    (this.metric(name, 'histogram', undefined, labels) as Histogram).observe(labels, seconds);
+    (this.metric(name) as Histogram).observe(labels, seconds);
   }
 
   /** A counter's or gauge's current value, or a histogram's observation count, for these exact labels (for tests). */
@@ -85,12 +75,11 @@ export class Metrics {
     histogram.reset();
   }
 
-  /** The registered metric; a name outside the catalog (only reachable through the deprecated overloads) is registered on first use. */
-  private metric(name: string, type: MetricSpec['type'], help: string | undefined, labels: Labels): AnyMetric {
-    const existing = this.byName.get(name);
-    if (existing) return existing;
-    if (isMetricName(name) || type === 'histogram') throw new Error(`metric ${name} is not registered`);
-    return this.register(name, { type, help: help ?? name, labels: Object.keys(labels) });
+  /** Every catalogued metric is registered in the constructor. */
+  private metric(name: MetricName): AnyMetric {
+    const metric = this.byName.get(name);
+    if (!metric) throw new Error(`metric ${name} is not registered`);
+    return metric;
   }
 
   private register(name: string, spec: MetricSpec): AnyMetric {

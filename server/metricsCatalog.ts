@@ -84,7 +84,3 @@ export type MetricName = keyof Catalog;
 export type CounterName = NamesOf<'counter'>;
 export type GaugeName = NamesOf<'gauge'>;
 export type HistogramName = NamesOf<'histogram'>;
-
-export function isMetricName(name: string): name is MetricName {
-  return Object.hasOwn(METRICS, name);
-}

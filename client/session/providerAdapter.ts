@@ -12,7 +12,7 @@ import * as syncProtocol from 'y-protocols/sync';
 import { WebsocketProvider } from 'y-websocket';
 import type * as Y from 'yjs';
 import { closeReaction } from '../../shared/protocol/closeCodes.js';
-import { MessageType, TANDEM_CHANNEL_VERSION, TANDEM_OPT_IN_PARAM, decodeTandemBody, encodeTandemMessage, type TandemMessage } from '../../shared/protocol/messages.js';
+import { MessageType, TANDEM_CHANNEL_VERSION, TANDEM_OPT_IN_PARAM, TANDEM_VERSION_PARAM, decodeTandemBody, encodeTandemMessage, type TandemMessage } from '../../shared/protocol/messages.js';
 
 /** Upper bound of the reconnect backoff: quick after a blip, gentle on a server that is down. */
 export const MAX_BACKOFF_MS = 5_000;
@@ -70,8 +70,16 @@ export interface ProviderAdapter {
   sendTandem(message: TandemMessage): boolean;
   /** Whether a Y.Doc update with this origin came in through the provider (from the server or another tab). */
   delivered(origin: unknown): boolean;
+  /**
+   * The provider's own `synced` event, for editor extensions that wait for the first sync: Tiptap's UniqueID
+   * finds this adapter as the caret extension's `provider` and assigns ids only once the document is in.
+   */
+  on(event: 'synced', listener: SyncedListener): void;
+  off(event: 'synced', listener: SyncedListener): void;
   destroy(): void;
 }
+
+export type SyncedListener = (synced: boolean) => void;
 
 export interface ProviderOptions {
   /** e.g. `wss://host/collab`; the document name is appended as the last path segment. */
@@ -86,7 +94,7 @@ export type ProviderFactory = (options: ProviderOptions, events: ProviderEvents)
 export const createWebsocketAdapter: ProviderFactory = ({ serverUrl, docName, doc }, events) => {
   const provider = new WebsocketProvider(serverUrl, docName, doc, {
     connect: false,
-    params: { [TANDEM_OPT_IN_PARAM]: String(TANDEM_CHANNEL_VERSION) },
+    params: { [TANDEM_OPT_IN_PARAM]: '1', [TANDEM_VERSION_PARAM]: String(TANDEM_CHANNEL_VERSION) },
     maxBackoffTime: MAX_BACKOFF_MS,
   });
   installTandemChannel(provider, events);
@@ -126,6 +134,9 @@ export const createWebsocketAdapter: ProviderFactory = ({ serverUrl, docName, do
       return true;
     },
     delivered: (origin) => origin === provider,
+    // `sync` is emitted with `synced`, with the same argument; only `sync` is in y-websocket's typings.
+    on: (_event, listener) => provider.on('sync', listener),
+    off: (_event, listener) => provider.off('sync', listener),
     destroy: () => provider.destroy(),
   };
 };

@@ -22,17 +22,31 @@ export async function readJsonObject(request: IncomingMessage, response: ServerR
   return body.value as Record<string, unknown>;
 }
 
-async function readJson(request: IncomingMessage, maxBytes: number): Promise<BodyResult> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) return { ok: false, status: 413, error: 'body too large' };
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
-  } catch {
-    return { ok: false, status: 400, error: 'body must be JSON' };
-  }
+/**
+ * Buffers at most `maxBytes`. Past that the rest is read and dropped rather than the request destroyed:
+ * destroying it resets the socket, and the client, still sending, may then never read the 413 (or reuse a
+ * dead keep-alive connection for its next request). The server's request timeout bounds the draining.
+ */
+function readJson(request: IncomingMessage, maxBytes: number): Promise<BodyResult> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        chunks.length = 0;
+        resolve({ ok: false, status: 413, error: 'body too large' });
+      } else chunks.push(chunk);
+    });
+    request.on('end', () => {
+      if (size > maxBytes) return;
+      try {
+        resolve({ ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+      } catch {
+        resolve({ ok: false, status: 400, error: 'body must be JSON' });
+      }
+    });
+    // The client went away mid-body: nobody reads the answer, but the route must not hang.
+    request.on('error', () => resolve({ ok: false, status: 400, error: 'body could not be read' }));
+  });
 }

@@ -337,18 +337,39 @@ export class Room implements ServerChangeTarget {
    * A sync step 2 reply never carries unstored state. Once what was applied before the request is durable:
    * if everything applied is durable, the reply comes from the live document (shared frames for a replica far
    * behind, a diff for one nearly current); if newer updates are still on their way to disk, it comes from
-   * the shared snapshot and the durable updates after it, or waits for the next durable moment.
+   * the shared snapshot and the durable updates after it, or, with no snapshot yet, from one built of the
+   * stored document: under constant editing the room may never again be wholly durable, and the reply must
+   * not wait for that.
    */
   private async replyToStep1(peer: RoomPeer, stateVector: Uint8Array): Promise<void> {
     for (;;) {
       await this.whenDurable();
       if (this.state.kind !== 'live' || !this.peers.has(peer)) return;
-      const frames = this.log.allDurable ? this.syncReplies.reply(stateVector) : this.syncReplies.replyFromSnapshot();
+      const frames = this.log.allDurable ? this.syncReplies.reply(stateVector) : (this.syncReplies.replyFromSnapshot() ?? (await this.replyFromStorage()));
+      if (this.state.kind !== 'live' || !this.peers.has(peer)) return;
       if (frames) {
         for (const frame of frames) peer.send(frame);
         return;
       }
     }
+  }
+
+  /** A shared snapshot of what storage holds, and the frames broadcast since it was read; null when storage
+   *  cannot be read (then the reply waits for a durable moment, and the next append fails the room anyway). */
+  private async replyFromStorage(): Promise<Uint8Array[] | null> {
+    const snapshot = this.syncReplies.beginDurableSnapshot();
+    let durableState: Uint8Array;
+    try {
+      const stored = await this.deps.store.load(this.name);
+      const parts = stored.rows.map((row) => row.update);
+      if (stored.checkpoint) parts.unshift(stored.checkpoint.state);
+      durableState = parts.length > 0 ? Y.mergeUpdates(parts) : EMPTY_UPDATE;
+    } catch (error) {
+      snapshot.cancel();
+      this.logger.warn('reading the stored document for a sync reply failed', errorFields(error));
+      return null;
+    }
+    return snapshot.install(durableState);
   }
 
   /**
@@ -429,3 +450,5 @@ export class Room implements ServerChangeTarget {
   }
 }
 
+/** A Yjs update (v1) with no structs and no deletes. */
+const EMPTY_UPDATE = new Uint8Array([0, 0]);

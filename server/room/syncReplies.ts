@@ -9,6 +9,9 @@
  * they are the very frames every peer was sent). Only a replica that is nearly current gets a frame of its
  * own, and that frame is small by construction (MAX_PER_CALLER_REPLY_BYTES).
  *
+ * A snapshot may also be built from the durable state (the stored document) while the live document holds
+ * updates not yet durable: see `beginDurableSnapshot`.
+ *
  * Correctness rests on one invariant, which the room provides: the snapshot is encoded, and `reply()` is
  * called, only while every update applied to the doc is durable and has been broadcast (nothing pending),
  * and every update the room applies afterwards reaches `noteBroadcast` once it is broadcast. Then
@@ -20,7 +23,7 @@
  * reused instead of encoded a second time, and one nobody holds any more is left to the garbage collector.
  */
 import * as Y from 'yjs';
-import { encodeSyncStep2, encodeSyncUpdate } from '../../shared/protocol/frames.js';
+import { encodeSyncStep2, encodeSyncStep2Update, encodeSyncUpdate } from '../../shared/protocol/frames.js';
 import { decodeFrame } from './decodeFrame.js';
 
 /** A replica missing more than this many clocks (≈ characters of text; one per embed, attribute or map
@@ -101,6 +104,8 @@ interface Snapshot {
 export class SharedSyncReplies {
   private readonly limits: SyncReplyLimits;
   private snapshot: Snapshot | null = null;
+  /** Tails of snapshots being built from durable state (see `beginDurableSnapshot`), fed by noteBroadcast. */
+  private readonly buildingTails = new Set<Uint8Array[]>();
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
   private destroyed = false;
 
@@ -145,6 +150,34 @@ export class SharedSyncReplies {
     return snapshot ? this.framesOf(snapshot) : null;
   }
 
+  /**
+   * Starts a shared snapshot of the durable state, for when the live document holds updates not yet durable
+   * and there is no snapshot to serve from: under constant editing there may never be a moment when
+   * everything is durable, and a reply must not wait for one. Frames broadcast from this call on are kept;
+   * `install` takes the full durable state read AFTER this call (the stored document) and returns the frames
+   * to send; `cancel` stops keeping frames when there is nothing to install. Every update broadcast before the read is durable, so in that state; every
+   * one broadcast after this call is in the tail; the overlap is harmless (Yjs skips what it has).
+   */
+  beginDurableSnapshot(): { install(durableState: Uint8Array): Uint8Array[]; cancel(): void } {
+    const tail: Uint8Array[] = [];
+    this.buildingTails.add(tail);
+    const cancel = (): void => {
+      this.buildingTails.delete(tail);
+    };
+    const install = (durableState: Uint8Array): Uint8Array[] => {
+      cancel();
+      // One may have been encoded meanwhile (a durable moment came): it serves as well, and is shared.
+      const existing = this.replyFromSnapshot();
+      if (existing || this.destroyed) return existing ?? [encodeSyncStep2Update(durableState), ...tail];
+      const frame = encodeSyncStep2Update(durableState);
+      const snapshot = this.adoptSnapshot(frame);
+      for (const broadcast of tail) if (this.snapshot === snapshot) this.appendToTail(snapshot, broadcast);
+      // A tail too long for the snapshot dropped it again: this reply still has every frame it needs.
+      return this.snapshot === snapshot ? this.framesOf(snapshot) : [frame, ...tail];
+    };
+    return { install, cancel };
+  }
+
   private framesOf(snapshot: Snapshot): Uint8Array[] {
     const frame = snapshot.frame ?? this.readopt(snapshot);
     this.keepUntilIdle();
@@ -158,8 +191,12 @@ export class SharedSyncReplies {
    * the room broadcasts, in broadcast order.
    */
   noteBroadcast(frame: Uint8Array): void {
+    for (const tail of this.buildingTails) tail.push(frame);
     const snapshot = this.usableSnapshot();
-    if (!snapshot) return;
+    if (snapshot) this.appendToTail(snapshot, frame);
+  }
+
+  private appendToTail(snapshot: Snapshot, frame: Uint8Array): void {
     snapshot.recent.push(frame);
     snapshot.tailBytes += frame.length;
     if (snapshot.tailBytes > snapshot.tailLimit) {
@@ -193,6 +230,7 @@ export class SharedSyncReplies {
   /** Releases everything; later replies are encoded per call and nothing is retained. */
   destroy(): void {
     this.destroyed = true;
+    this.buildingTails.clear();
     this.invalidate();
   }
 
@@ -231,7 +269,11 @@ export class SharedSyncReplies {
   }
 
   private encodeSnapshot(): Snapshot {
-    const frame = encodeSyncStep2(this.doc, EMPTY_STATE_VECTOR);
+    return this.adoptSnapshot(encodeSyncStep2(this.doc, EMPTY_STATE_VECTOR));
+  }
+
+  /** Makes `frame` (a full-state sync step 2) the shared snapshot, with an empty tail. */
+  private adoptSnapshot(frame: Uint8Array): Snapshot {
     const snapshot: Snapshot = {
       frame,
       memory: new WeakRef(frame.buffer),

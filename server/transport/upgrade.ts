@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Identity } from '../../shared/auth.js';
 import { isValidDocName } from '../../shared/docName.js';
 import { CloseCode, type TandemCloseCode } from '../../shared/protocol/closeCodes.js';
-import { TANDEM_OPT_IN_PARAM, tandemVersionOf } from '../../shared/protocol/messages.js';
+import { tandemVersionOf } from '../../shared/protocol/messages.js';
 import type { AccessControl } from '../accounts/access.js';
 
 export const COLLAB_PATH_PREFIX = '/collab/';
@@ -36,6 +36,6 @@ export async function admit(request: IncomingMessage, access: AccessControl): Pr
     identity: verified.identity,
     expiresAt: verified.expiresAt,
     // Every version so far gets the same frames from the server: what a version adds is on the client's side.
-    optedIn: tandemVersionOf(url.searchParams.get(TANDEM_OPT_IN_PARAM)) !== null,
+    optedIn: tandemVersionOf(url.searchParams) !== null,
   };
 }

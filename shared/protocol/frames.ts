@@ -24,6 +24,14 @@ export function encodeSyncStep2(doc: Y.Doc, stateVector: Uint8Array): Uint8Array
   return frame(MessageType.sync, (encoder) => syncProtocol.writeSyncStep2(encoder, doc, stateVector));
 }
 
+/** sync step 2 carrying `update` (v1) as is: a full state built without a Y.Doc, e.g. merged from storage. */
+export function encodeSyncStep2Update(update: Uint8Array): Uint8Array {
+  return frame(MessageType.sync, (encoder) => {
+    encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2);
+    encoding.writeVarUint8Array(encoder, update);
+  });
+}
+
 /** sync update: one Yjs update (v1). */
 export function encodeSyncUpdate(update: Uint8Array): Uint8Array {
   return frame(MessageType.sync, (encoder) => syncProtocol.writeUpdate(encoder, update));

@@ -40,8 +40,13 @@ export const TandemKind = {
   notice: 2,
 } as const;
 
-/** Query parameter a client sets to opt into Tandem's extra message types; its value is the channel version. */
+/** Query parameter a client sets to opt into Tandem's extra message types (`tandem=1`). */
 export const TANDEM_OPT_IN_PARAM = 'tandem';
+
+/** Query parameter carrying the channel version a client speaks. Kept apart from the opt-in, which stays
+ *  `tandem=1`, because servers before versioning opt a client in only on exactly `tandem=1`: a newer
+ *  client must still be opted in by them. */
+export const TANDEM_VERSION_PARAM = 'tandemVersion';
 
 /**
  * The Tandem channel version this build speaks. 1: the kinds above; a peer may close on a kind it does not
@@ -50,16 +55,25 @@ export const TANDEM_OPT_IN_PARAM = 'tandem';
  */
 export const TANDEM_CHANNEL_VERSION = 2;
 
-/**
- * The channel version a client asked for with `tandem=<value>`, or null when it did not opt in. A bare
- * `tandem` and `tandem=1` are version 1 (older clients keep working); a version above ours is served as
- * ours, since every version speaks the kinds of those before it. Anything else is not an opt-in, as before.
- */
-export function tandemVersionOf(value: string | null): number | null {
+/** A version parameter's value: 1–999999999, or null when it is not one. */
+function versionNumber(value: string | null): number | null {
   if (value === null) return null;
   if (value === '') return 1;
   if (!/^[1-9][0-9]{0,8}$/.test(value)) return null;
-  return Math.min(Number(value), TANDEM_CHANNEL_VERSION);
+  return Number(value);
+}
+
+/**
+ * The channel version a client asked for, or null when it did not opt in. The opt-in (`tandem`, `tandem=1`;
+ * any version number is accepted there too) is version 1 unless `tandemVersion=<n>` says more; a version
+ * above ours is served as ours, since every version speaks the kinds of those before it. Anything else in
+ * `tandem` is not an opt-in, as before.
+ */
+export function tandemVersionOf(params: URLSearchParams): number | null {
+  const optIn = versionNumber(params.get(TANDEM_OPT_IN_PARAM));
+  if (optIn === null) return null;
+  const asked = Math.max(optIn, versionNumber(params.get(TANDEM_VERSION_PARAM)) ?? 1);
+  return Math.min(asked, TANDEM_CHANNEL_VERSION);
 }
 
 /** Notices the server sends to opted-in clients; a discriminated union on `type`. */

@@ -77,16 +77,13 @@ interface PendingAppend {
   reject(error: Error): void;
 }
 
-/** What the store emits: `append` when an append arrives (held or not), `durable` when one commits, `failed`
- *  when one is refused. Each carries the batches concerned. */
-export type StoreEvent = 'append' | 'durable' | 'failed';
-
 const DEFAULT_META = { kind: 'edit', userName: null, userColor: null, inserted: 0, deleted: 0, sections: [] } as const;
 
 /**
  * A DocumentStore in memory: seqs allocated at commit as a database would inside the append's transaction.
  * While held, appends wait in arrival order until released; `failNext()` makes the next append reject with
- * nothing written. `durableDoc()` is what a reload would see.
+ * nothing written. `durableDoc()` is what a reload would see. Emits `append` when an append arrives (after
+ * it is counted as held), `durable` when one commits and `failed` when one is refused, each with its batches.
  */
 export class MemoryStore extends EventEmitter implements DocumentStore {
   /** The contract names only real backends; this one stands in for SQLite (one process, one writer). */
@@ -478,7 +475,6 @@ export class RoomHarness extends EventEmitter {
   }
 
   destroy(): void {
-    this.store.release();
     this.room.destroy();
     for (const peer of this.peers) peer.doc.destroy();
   }

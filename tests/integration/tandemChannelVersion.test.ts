@@ -1,12 +1,21 @@
 /**
- * The Tandem channel's version against a real server and real sockets: `tandem=2` opts in as version 2,
+ * The Tandem channel's version against a real server and real sockets: `tandem=1&tandemVersion=2` (what
+ * this build sends; servers from before versioning read only `tandem=1`) and `tandem=2` opt in as version 2,
  * `tandem` and `tandem=1` stay version 1, and a Tandem kind the server does not know (a newer client's)
  * leaves the connection open and syncing.
  */
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { TandemServer } from '../../server/app.js';
-import { decodeTandemBody, encodeTandemMessage, MessageType, TANDEM_OPT_IN_PARAM, type TandemMessage } from '../../shared/protocol/messages.js';
+import {
+  decodeTandemBody,
+  encodeTandemMessage,
+  MessageType,
+  TANDEM_CHANNEL_VERSION,
+  TANDEM_OPT_IN_PARAM,
+  TANDEM_VERSION_PARAM,
+  type TandemMessage,
+} from '../../shared/protocol/messages.js';
 import { editorToken, type TestClient, waitForDocumentText, waitSynced } from '../helpers/clients.js';
 import { testScope } from '../helpers/scope.js';
 import { type Subscribable, waitUntil } from '../helpers/wait.js';
@@ -24,9 +33,8 @@ interface TandemPeer {
   waitFor(check: () => boolean, description: string): Promise<void>;
 }
 
-/** A stock provider whose URL carries `tandem=<optIn>`, recording the Tandem frames it receives. */
-async function tandemPeer(srv: TandemServer, docName: string, optIn: string): Promise<TandemPeer> {
-  const params = { [TANDEM_OPT_IN_PARAM]: optIn };
+/** A stock provider whose URL carries `params` (the opt-in and version), recording the Tandem frames it receives. */
+async function tandemPeer(srv: TandemServer, docName: string, params: Record<string, string>): Promise<TandemPeer> {
   const client = scope.client(srv.url, docName, await editorToken(), { params });
   const received: TandemMessage[] = [];
   const changes = new EventEmitter();
@@ -54,6 +62,9 @@ async function tandemPeer(srv: TandemServer, docName: string, optIn: string): Pr
   };
 }
 
+/** What this build's client sends: the opt-in every server accepts, and the version it speaks. */
+const V2 = { [TANDEM_OPT_IN_PARAM]: '1', [TANDEM_VERSION_PARAM]: String(TANDEM_CHANNEL_VERSION) };
+
 /** A tandem frame of `kind` with a body this server cannot read. */
 function unknownKindFrame(kind: number): Uint8Array {
   return Uint8Array.of(MessageType.tandem, kind, 1, 2, 3);
@@ -72,18 +83,20 @@ async function flushAcknowledged(peer: TandemPeer, nonce: number): Promise<void>
 }
 
 describe('Tandem channel version', () => {
-  for (const optIn of ['2', '1', '']) {
-    it(`opts in with \`${TANDEM_OPT_IN_PARAM}${optIn === '' ? '' : `=${optIn}`}\`: the server answers flush requests`, async () => {
+  const optIns: Array<Record<string, string>> = [V2, { [TANDEM_OPT_IN_PARAM]: '2' }, { [TANDEM_OPT_IN_PARAM]: '1' }, { [TANDEM_OPT_IN_PARAM]: '' }];
+  for (const params of optIns) {
+    const query = new URLSearchParams(params).toString();
+    it(`opts in with \`${query}\`: the server answers flush requests`, async () => {
       const srv = await scope.server();
-      const peer = await tandemPeer(srv, `opt-in-${optIn || 'bare'}`, optIn);
+      const peer = await tandemPeer(srv, `opt-in-${query.replace(/[^a-z0-9]/gi, '-')}`, params);
       await flushAcknowledged(peer, 1);
     });
   }
 
   it('keeps a version 2 client that sends an unknown kind connected, acknowledged and syncing', async () => {
     const srv = await scope.server();
-    const newer = await tandemPeer(srv, 'newer-kind', '2');
-    const other = await tandemPeer(srv, 'newer-kind', '2');
+    const newer = await tandemPeer(srv, 'newer-kind', V2);
+    const other = await tandemPeer(srv, 'newer-kind', V2);
     newer.send(unknownKindFrame(77));
     newer.send(unknownKindFrame(200));
     // The flush is answered after the frames before it, so the connection outlived both unknown kinds.
@@ -98,7 +111,7 @@ describe('Tandem channel version', () => {
 
   it('still closes a truncated known kind for good (4400): only unknown kinds are skipped', async () => {
     const srv = await scope.server();
-    const peer = await tandemPeer(srv, 'truncated-kind', '2');
+    const peer = await tandemPeer(srv, 'truncated-kind', V2);
     peer.send(Uint8Array.of(MessageType.tandem, 0));
     await peer.waitFor(() => peer.closeCode() !== null, 'the server closes the socket');
     expect(peer.closeCode()).toBe(4400);

@@ -54,6 +54,9 @@ class FakeAdapter implements ProviderAdapter {
     return origin === this;
   }
 
+  on(): void {}
+  off(): void {}
+
   destroy(): void {
     this.awareness.destroy();
   }

@@ -9,7 +9,8 @@ import * as Y from 'yjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createWebsocketAdapter, MAX_BACKOFF_MS, reconnectDelayMs, type ProviderAdapter, type ProviderEvents } from '../../client/session/providerAdapter.js';
 import { CloseCode } from '../../shared/protocol/closeCodes.js';
-import { MessageType, TANDEM_CHANNEL_VERSION, TANDEM_OPT_IN_PARAM, type TandemMessage, decodeTandemBody } from '../../shared/protocol/messages.js';
+import { encodeSyncStep2 } from '../../shared/protocol/frames.js';
+import { MessageType, TANDEM_CHANNEL_VERSION, TANDEM_OPT_IN_PARAM, TANDEM_VERSION_PARAM, type TandemMessage, decodeTandemBody } from '../../shared/protocol/messages.js';
 import * as decoding from 'lib0/decoding';
 
 /** Stands in for the browser's WebSocket: the test opens, feeds and closes it. */
@@ -113,7 +114,9 @@ describe('the WebsocketProvider adapter', () => {
 
   it('opts into the channel version this build speaks, with the token', () => {
     const url = new URL(latest().url);
-    expect(url.searchParams.get(TANDEM_OPT_IN_PARAM)).toBe(String(TANDEM_CHANNEL_VERSION));
+    // The opt-in stays `tandem=1`, which servers from before versioning also accept.
+    expect(url.searchParams.get(TANDEM_OPT_IN_PARAM)).toBe('1');
+    expect(url.searchParams.get(TANDEM_VERSION_PARAM)).toBe(String(TANDEM_CHANNEL_VERSION));
     expect(url.searchParams.get('token')).toBe('secret');
   });
 
@@ -150,6 +153,20 @@ describe('the WebsocketProvider adapter', () => {
     ]);
     expect(socket.closedByClient).toBe(false);
     expect(adapter.connected).toBe(true);
+  });
+
+  it("tells editor extensions waiting on the provider's `synced` event when the first sync is done", () => {
+    const seen: boolean[] = [];
+    const listener = (synced: boolean): void => void seen.push(synced);
+    adapter.on('synced', listener);
+    const socket = latest();
+    socket.open();
+    socket.receive(encodeSyncStep2(new Y.Doc(), Y.encodeStateVector(new Y.Doc())));
+    expect(seen).toEqual([true]);
+    expect(adapter.synced).toBe(true);
+    adapter.off('synced', listener);
+    socket.serverCloses(1006);
+    expect(seen).toEqual([true]);
   });
 
   it('sends Tandem messages only on an open socket', () => {

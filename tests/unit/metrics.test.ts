@@ -40,25 +40,6 @@ describe('metrics', () => {
     expect(text).toContain('tandem_fanout_delay_seconds_count 0');
   });
 
-  it('still takes the old (name, help, …) call shape, ignoring the help of a catalogued name', async () => {
-    const metrics = new Metrics();
-    metrics.inc('tandem_updates_refused_total', 'another help text', 2, { reason: 'read_only' });
-    metrics.set('tandem_rooms', 'another help text', 4);
-    expect(await metrics.value('tandem_updates_refused_total', { reason: 'read_only' })).toBe(2);
-    expect(await metrics.value('tandem_rooms')).toBe(4);
-    const text = await metrics.render();
-    expect(text).not.toContain('another help text');
-    expect(text).toContain(`# HELP tandem_rooms ${METRICS.tandem_rooms.help}`);
-  });
-
-  it('registers a name outside the catalog on first use of the old call shape, with the help given', async () => {
-    const metrics = new Metrics();
-    metrics.inc('tandem_not_catalogued_total', 'Not in the catalog yet', 2, { kind: 'a' });
-    const text = await metrics.render();
-    expect(text).toContain('# HELP tandem_not_catalogued_total Not in the catalog yet');
-    expect(text).toContain('tandem_not_catalogued_total{kind="a"} 2');
-  });
-
   it('samples event-loop delay into gauges only while tracking', async () => {
     const metrics = new Metrics();
     const stop = metrics.trackEventLoopLag();
