@@ -3,12 +3,10 @@
  * a guest's name, or a host application's token), which also stamps them into awareness; the client only
  * shows them.
  */
-import { MAX_DISPLAY_NAME_LENGTH } from '../../shared/auth.js';
+import { MAX_DISPLAY_NAME_LENGTH, type Identity as ServerIdentity } from '../../shared/auth.js';
 
-export interface Identity {
-  name: string;
-  color: string;
-}
+/** The part of the server's identity a tab shows as its own. */
+export type Identity = Pick<ServerIdentity, 'name' | 'color'>;
 
 const ADJECTIVES = ['Curious', 'Gentle', 'Bright', 'Quiet', 'Clever', 'Brave', 'Sunny', 'Calm', 'Witty', 'Keen'];
 const ANIMALS = ['Heron', 'Otter', 'Fox', 'Badger', 'Wren', 'Lynx', 'Panda', 'Owl', 'Seal', 'Finch'];
