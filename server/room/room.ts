@@ -177,6 +177,7 @@ export class Room implements ServerChangeTarget {
   }
 
   async load(): Promise<void> {
+    const started = performance.now();
     try {
       const stored = await this.deps.store.load(this.name);
       await this.quota.load();
@@ -188,10 +189,16 @@ export class Room implements ServerChangeTarget {
         // next checkpoint no longer carries it).
         this.deps.metrics.inc('tandem_pending_dropped_total');
         this.logger.warn('dropped pending structs found in storage');
+      } else if (stored.checkpoint && stored.rows.length === 0) {
+        // The document is exactly its checkpoint (a room evicted while idle is compacted first): the first
+        // readers are answered with those bytes, no encoding. Before the shape repair below, whose changes
+        // reach the snapshot's tail once durable, like any other broadcast.
+        this.syncReplies.adoptCurrentState(stored.checkpoint.state);
       }
       this.log.restore(stored);
       this.state = { kind: 'live' };
       this.repairStoredShape();
+      this.deps.metrics.observe('tandem_room_load_seconds', (performance.now() - started) / 1000);
       this.logger.debug('room loaded', { rows: stored.rows.length, bytes: this.log.storedBytes });
     } catch (error) {
       this.fail(error);

@@ -178,6 +178,18 @@ export class SharedSyncReplies {
     return { install, cancel };
   }
 
+  /**
+   * Adopts `state`, a full state update equal to the document right now (the stored checkpoint a room has
+   * just loaded, with nothing after it), as the shared snapshot, unless one exists. Framing those bytes
+   * costs a copy; encoding the document would cost time proportional to its history (the largest part of a
+   * cold open's first reply after integrating the checkpoint).
+   */
+  adoptCurrentState(state: Uint8Array): void {
+    if (this.destroyed || this.snapshot) return;
+    this.adoptSnapshot(encodeSyncStep2Update(state));
+    this.keepUntilIdle();
+  }
+
   private framesOf(snapshot: Snapshot): Uint8Array[] {
     const frame = snapshot.frame ?? this.readopt(snapshot);
     this.keepUntilIdle();

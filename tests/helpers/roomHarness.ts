@@ -434,7 +434,6 @@ export interface UnstoredDelivery {
  * (`unstoredDeliveries`). Emits `idle` when the room calls onIdle (last peer left, or it failed and is dropped).
  */
 export class RoomHarness extends EventEmitter {
-  readonly store = new MemoryStore();
   readonly metrics = new Metrics();
   readonly room: Room;
   readonly peers: HarnessPeer[] = [];
@@ -442,7 +441,11 @@ export class RoomHarness extends EventEmitter {
   idleCalls = 0;
   private nextPeerId = 1;
 
-  constructor(readonly docName = 'harness-doc') {
+  /** `store`: one a previous harness wrote (a reload of the same document), or a fresh one. */
+  constructor(
+    readonly docName = 'harness-doc',
+    readonly store = new MemoryStore(),
+  ) {
     super();
     this.room = new Room(docName, {
       store: this.store,
@@ -480,9 +483,9 @@ export class RoomHarness extends EventEmitter {
   }
 }
 
-/** A harness whose room has loaded (empty, from a fresh store). */
-export async function roomHarness(docName?: string): Promise<RoomHarness> {
-  const harness = new RoomHarness(docName);
+/** A harness whose room has loaded: empty from a fresh store, or what `store` holds for `docName`. */
+export async function roomHarness(docName?: string, store?: MemoryStore): Promise<RoomHarness> {
+  const harness = new RoomHarness(docName, store);
   await harness.room.load();
   return harness;
 }
