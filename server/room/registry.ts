@@ -62,15 +62,20 @@ export class RoomRegistry {
     if (!room) return;
     await room.closeAll(code, reason);
     for (const peer of room.peerList()) room.leave(peer);
-    await Promise.all([...this.evictions]);
+    await this.evictionsSettled();
     if (this.rooms.get(docName) === room) await this.evict(room);
   }
 
   /** Makes every room durable, closes its peers with `code`, and evicts it. */
   async shutdown(closePeers: (room: Room) => Promise<void>): Promise<void> {
     await Promise.all([...this.rooms.values()].map(closePeers));
-    await Promise.all([...this.evictions]);
+    await this.evictionsSettled();
     for (const room of this.rooms.values()) await this.evict(room);
+  }
+
+  /** Resolves once every eviction under way has finished (the room gone, or kept for a peer who joined). */
+  async evictionsSettled(): Promise<void> {
+    await Promise.all([...this.evictions]);
   }
 
   private scheduleEviction(room: Room): void {

@@ -179,9 +179,11 @@ export class MemoryStore extends EventEmitter implements DocumentStore {
     if (stored.checkpoint && checkpoint.seq < stored.checkpoint.seq) throw new Error('checkpoint would move backwards');
     stored.checkpoint = checkpoint;
     const { pruneBefore } = options;
-    if (pruneBefore === undefined) return;
-    stored.rows = stored.rows.filter((row) => row.seq > checkpoint.seq || row.createdAt >= pruneBefore);
-    stored.snapshots = stored.snapshots.filter((s) => s.kind === 'named' || s.createdAt >= pruneBefore);
+    if (pruneBefore !== undefined) {
+      stored.rows = stored.rows.filter((row) => row.seq > checkpoint.seq || row.createdAt >= pruneBefore);
+      stored.snapshots = stored.snapshots.filter((s) => s.kind === 'named' || s.createdAt >= pruneBefore);
+    }
+    this.emit('compacted', docName);
   }
 
   async readUpdates(docName: string, afterSeq: number, uptoSeq: number): Promise<Array<{ seq: number; update: Uint8Array }>> {
