@@ -16,7 +16,7 @@ const LAYERS = [
   ['transport/', 'api/'],
   ['accounts/'],
   ['room/'],
-  ['history/', 'locks/'],
+  ['history/', 'locks/', 'cluster/'],
   ['integrity/', 'peers/'],
   ['storage/', 'auth/', 'http/'],
   // Leaves every layer may use.
