@@ -1,7 +1,7 @@
 /**
  * Group commit: every room flushes its own updates once per event-loop turn; this wrapper gathers the
- * appends of all rooms made in one turn and commits them in one transaction on the next, so N busy
- * documents cost one fsync per turn instead of N (better-sqlite3 blocks the event loop during each).
+ * appends of all rooms made in one turn (and in every turn while the previous commit is still being made
+ * durable) and commits them in one transaction, so N busy documents cost one fsync instead of N.
  * Each caller's promise resolves only after the shared commit is durable, with the seqs its own rows got,
  * so the write-ahead rule (stored before broadcast) is unchanged. If the commit fails, every caller in it
  * fails (and fails closed).
@@ -17,16 +17,27 @@ interface Waiter {
 export function withGroupCommit(store: DocumentStore): DocumentStore {
   let queued: Waiter[] = [];
   let scheduled = false;
+  /** A commit is being made durable: appends made meanwhile gather for the next one (a pipeline of two:
+   *  one commit on the disk, the next filling up), so a slow fsync means bigger commits, not more of them. */
+  let committing = false;
 
   function commit(): void {
     scheduled = false;
+    if (committing || queued.length === 0) return;
+    committing = true;
     const waiters = queued;
     queued = [];
-    store.appendMany(waiters.map((waiter) => waiter.batch)).then(
-      // appendMany answers one range per batch, in the order given.
-      (ranges) => waiters.forEach((waiter, i) => waiter.resolve(ranges[i] as AppendedRange)),
-      (error: unknown) => waiters.forEach((waiter) => waiter.reject(error)),
-    );
+    store
+      .appendMany(waiters.map((waiter) => waiter.batch))
+      .then(
+        // appendMany answers one range per batch, in the order given.
+        (ranges) => waiters.forEach((waiter, i) => waiter.resolve(ranges[i] as AppendedRange)),
+        (error: unknown) => waiters.forEach((waiter) => waiter.reject(error)),
+      )
+      .finally(() => {
+        committing = false;
+        commit();
+      });
   }
 
   return {

@@ -6,8 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import type pg from 'pg';
+import { startSqliteWorker, type SqliteWorker } from './sqliteWorker.js';
 
 export type SqlValue = string | number | null | Uint8Array;
 export type SqlRow = Record<string, SqlValue>;
@@ -29,33 +29,27 @@ type Statements = Pick<SqlDatabase, 'dialect' | 'all' | 'get' | 'run'>;
 /** Prepared statements kept per connection. Bounded: multi-row inserts make one statement per row count. */
 const STATEMENT_CACHE_SIZE = 256;
 
-export async function openSqliteDatabase(file: string): Promise<SqlDatabase> {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
+/** Pragmas every SQLite connection opens with. */
+const SQLITE_PRAGMAS = [
+  'journal_mode = WAL',
   // FULL: a commit is fsynced before it resolves, so an acknowledged write survives power loss, not only a
   // process crash (NORMAL would only survive the latter in WAL mode).
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
-  const cache = new Map<string, Database.Statement>();
-  const statement = (sql: string): Database.Statement => {
-    let prepared = cache.get(sql);
-    if (prepared) {
-      // Re-inserted: the Map's order is the recency order the eviction below relies on.
-      cache.delete(sql);
-    } else {
-      prepared = db.prepare(sql);
-      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
-    }
-    cache.set(sql, prepared);
-    return prepared;
-  };
+  'synchronous = FULL',
+  'busy_timeout = 5000',
+  'foreign_keys = ON',
+];
+
+/** SQLite through a worker thread that owns the connection (sqliteWorker.ts: the fsync never blocks the
+ *  event loop). `onWorker` hands tests the worker, to kill it as a crash would. */
+export async function openSqliteDatabase(file: string, options: { onWorker?(worker: SqliteWorker): void } = {}): Promise<SqlDatabase> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const worker = await startSqliteWorker(file, SQLITE_PRAGMAS, STATEMENT_CACHE_SIZE);
+  options.onWorker?.(worker);
   const direct: Statements = {
     dialect: 'sqlite',
-    all: async (sql, params = []) => statement(sql).all(...params) as SqlRow[],
-    get: async (sql, params = []) => statement(sql).get(...params) as SqlRow | undefined,
-    run: async (sql, params = []) => statement(sql).run(...params).changes,
+    all: async (sql, params = []) => (await worker.call('all', sql, params)) as SqlRow[],
+    get: async (sql, params = []) => (await worker.call('get', sql, params)) as SqlRow | undefined,
+    run: async (sql, params = []) => (await worker.call('run', sql, params)) as number,
   };
   const inTransaction: SqlDatabase = { ...direct, transaction: (work) => work(inTransaction), close: async () => undefined };
   // One connection: while a transaction awaits between its statements, another caller's statement would
@@ -73,20 +67,18 @@ export async function openSqliteDatabase(file: string): Promise<SqlDatabase> {
     run: (sql, params) => queued(() => direct.run(sql, params)),
     transaction: (work) =>
       queued(async () => {
-        db.exec('BEGIN IMMEDIATE');
+        await worker.call('exec', 'BEGIN IMMEDIATE');
         try {
           const result = await work(inTransaction);
-          db.exec('COMMIT');
+          await worker.call('exec', 'COMMIT');
           return result;
         } catch (error) {
-          db.exec('ROLLBACK');
+          // A dead worker has no transaction left to roll back; the caller gets the original error.
+          await worker.call('exec', 'ROLLBACK').catch(() => undefined);
           throw error;
         }
       }),
-    close: () =>
-      queued(async () => {
-        if (db.open) db.close();
-      }),
+    close: () => queued(() => worker.close()),
   };
 }
 
