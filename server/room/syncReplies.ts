@@ -5,8 +5,9 @@
  * of the document: 30 sockets that send a 4-byte empty state vector and never read made the server queue
  * 30 copies of a 63 MiB document (+1.96 GB). Instead, a replica that is far behind gets ONE full-state frame
  * encoded once and shared (the same bytes for every socket; ws does not copy an unmasked frame's payload per
- * socket), followed by the update frames the room has broadcast since that frame was encoded (also shared:
- * they are the very frames every peer was sent). Only a replica that is nearly current gets a frame of its
+ * socket), preceded by the update frames the room has broadcast since that frame was encoded (also shared:
+ * they are the very frames every peer was sent; sent first so that the replica is complete when its step 2
+ * arrives, see `framesOf`). Only a replica that is nearly current gets a frame of its
  * own, and that frame is small by construction (MAX_PER_CALLER_REPLY_BYTES).
  *
  * A snapshot may also be built from the durable state (the stored document) while the live document holds
@@ -122,7 +123,7 @@ export class SharedSyncReplies {
    *
    * A replica far behind (empty vector, missing at least half of the document's clocks, or more than
    * FAR_BEHIND_MISSING_CLOCKS) gets the shared full-state frame (the same Uint8Array for every caller while
-   * it is retained, the same memory always) followed by the shared update frames broadcast since it was
+   * it is retained, the same memory always) after the shared update frames broadcast since it was
    * encoded. A nearly-current replica gets one small frame of its own, `encodeSyncStep2(doc, stateVector)`.
    *
    * Precondition: every update applied to the doc so far is durable and has been passed to `noteBroadcast`
@@ -168,12 +169,12 @@ export class SharedSyncReplies {
       cancel();
       // One may have been encoded meanwhile (a durable moment came): it serves as well, and is shared.
       const existing = this.replyFromSnapshot();
-      if (existing || this.destroyed) return existing ?? [encodeSyncStep2Update(durableState), ...tail];
+      if (existing || this.destroyed) return existing ?? [...tail, encodeSyncStep2Update(durableState)];
       const frame = encodeSyncStep2Update(durableState);
       const snapshot = this.adoptSnapshot(frame);
       for (const broadcast of tail) if (this.snapshot === snapshot) this.appendToTail(snapshot, broadcast);
       // A tail too long for the snapshot dropped it again: this reply still has every frame it needs.
-      return this.snapshot === snapshot ? this.framesOf(snapshot) : [frame, ...tail];
+      return this.snapshot === snapshot ? this.framesOf(snapshot) : [...tail, frame];
     };
     return { install, cancel };
   }
@@ -190,10 +191,16 @@ export class SharedSyncReplies {
     this.keepUntilIdle();
   }
 
+  /**
+   * The tail first, the full state last. A stock client counts itself synced at the sync step 2 and may read
+   * the document right then (the stock server's step 2 holds everything): the tail's updates, which depend
+   * on the snapshot, wait in Yjs as pending structs until the step 2 arrives and are integrated with it, so
+   * at "synced" the replica has all of it.
+   */
   private framesOf(snapshot: Snapshot): Uint8Array[] {
     const frame = snapshot.frame ?? this.readopt(snapshot);
     this.keepUntilIdle();
-    return [frame, ...snapshot.batches, ...snapshot.recent];
+    return [...snapshot.batches, ...snapshot.recent, frame];
   }
 
   /**

@@ -70,6 +70,26 @@ afterEach(() => {
 });
 
 describe('SharedSyncReplies', () => {
+  it('a replica that reads the document the moment its sync step 2 arrives already has the tail', () => {
+    const { doc, replies } = server();
+    edit(doc, 'snapshot');
+    replies.reply(emptyVector());
+    for (let i = 0; i < 5; i++) edit(doc, ` tail${i}`);
+    const answer = replies.reply(emptyVector());
+    expect(answer.length).toBeGreaterThan(1);
+    // As a stock WebsocketProvider: `synced` fires when the step 2 is applied, and the app may read then.
+    const replica = new Y.Doc();
+    let textAtSynced: string | null = null;
+    for (const frame of answer) {
+      const decoder = decoding.createDecoder(frame);
+      decoding.readVarUint(decoder);
+      const kind = syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), replica, 'server');
+      if (kind === syncProtocol.messageYjsSyncStep2) textAtSynced = replica.getText('t').toString();
+    }
+    expect(textAtSynced).toBe(doc.getText('t').toString());
+    expectSameState(replica, doc);
+  });
+
   it('answers every far-behind caller with the same full-state frame object', () => {
     const { doc, replies } = server();
     edit(doc, 'hello world');
@@ -101,9 +121,9 @@ describe('SharedSyncReplies', () => {
     expect(tail.length).toBeGreaterThanOrEqual(5);
 
     const answer = replies.reply(emptyVector());
-    expect(answer[0]).toBe(state);
+    expect(answer.at(-1)).toBe(state);
     expect(answer).toHaveLength(1 + tail.length);
-    answer.slice(1).forEach((frame, i) => expect(frame).toBe(tail[i]));
+    answer.slice(0, -1).forEach((frame, i) => expect(frame).toBe(tail[i]));
     const replica = new Y.Doc();
     receive(replica, answer);
     expectSameState(replica, doc);
@@ -116,7 +136,7 @@ describe('SharedSyncReplies', () => {
     const [state] = replies.reply(emptyVector());
     edit(doc, ' and a great deal of later text');
     const answer = replies.reply(stepOneVector(stale));
-    expect(answer[0]).toBe(state);
+    expect(answer.at(-1)).toBe(state);
     receive(stale, answer);
     expectSameState(stale, doc);
   });
@@ -128,7 +148,7 @@ describe('SharedSyncReplies', () => {
     const [state] = replies.reply(emptyVector());
     edit(doc, 'y'.repeat(101)); // ~9% missing, but over the bound
     const answer = replies.reply(stepOneVector(stale));
-    expect(answer[0]).toBe(state);
+    expect(answer.at(-1)).toBe(state);
     receive(stale, answer);
     expectSameState(stale, doc);
 
@@ -136,7 +156,7 @@ describe('SharedSyncReplies', () => {
     edit(doc, 'z'.repeat(100)); // exactly the bound: not over it
     const small = replies.reply(stepOneVector(near));
     expect(small).toHaveLength(1);
-    expect(small[0]).not.toBe(state);
+    expect(small.at(-1)).not.toBe(state);
   });
 
   it('gives a nearly-current replica a small diff of its own, without encoding the full state', () => {
@@ -150,14 +170,14 @@ describe('SharedSyncReplies', () => {
     expect(replies.retainedBytes).toBe(0); // no snapshot was made for it
     const [state] = replies.reply(emptyVector());
     const again = replies.reply(stepOneVector(replica));
-    expect(again[0]).not.toBe(state);
+    expect(again.at(-1)).not.toBe(state);
     receive(replica, answer);
     expectSameState(replica, doc);
 
     // A replica already current gets a diff too (just the delete set), not the document.
     const current = replies.reply(stepOneVector(replica));
     expect(current).toHaveLength(1);
-    expect(current[0]).not.toBe(state);
+    expect(current.at(-1)).not.toBe(state);
     expect(current[0]!.length).toBeLessThan(20);
   });
 
@@ -168,7 +188,7 @@ describe('SharedSyncReplies', () => {
     const [state] = replies.reply(emptyVector());
     doc.getMap('m').set('image', 'data:'.padEnd(5000, 'A')); // one clock, 5 kB
     const answer = replies.reply(stepOneVector(replica));
-    expect(answer[0]).toBe(state);
+    expect(answer.at(-1)).toBe(state);
     expect(answer).toHaveLength(2);
     receive(replica, answer);
     expectSameState(replica, doc);
@@ -180,7 +200,7 @@ describe('SharedSyncReplies', () => {
     const [state] = replies.reply(emptyVector());
     edit(doc, 'x'.repeat(TAIL_MIN_BYTES / 2));
     const under = replies.reply(emptyVector());
-    expect(under[0]).toBe(state);
+    expect(under.at(-1)).toBe(state);
     expect(under).toHaveLength(2);
     expect(replies.retainedBytes).toBeGreaterThan(TAIL_MIN_BYTES / 2);
 
@@ -188,7 +208,7 @@ describe('SharedSyncReplies', () => {
     expect(replies.retainedBytes).toBe(0); // dropped at the broadcast, not at the next reply
     const over = replies.reply(emptyVector());
     expect(over).toHaveLength(1);
-    expect(over[0]).not.toBe(state);
+    expect(over.at(-1)).not.toBe(state);
     const replica = new Y.Doc();
     receive(replica, over);
     expectSameState(replica, doc);
@@ -199,9 +219,9 @@ describe('SharedSyncReplies', () => {
     edit(doc, 'x'.repeat(20_000));
     const [state] = replies.reply(emptyVector());
     edit(doc, 'y'.repeat(4000)); // over tailMinBytes, under a quarter of the ~20 kB snapshot
-    expect(replies.reply(emptyVector())[0]).toBe(state);
+    expect(replies.reply(emptyVector()).at(-1)).toBe(state);
     edit(doc, 'z'.repeat(1100)); // now over a quarter
-    expect(replies.reply(emptyVector())[0]).not.toBe(state);
+    expect(replies.reply(emptyVector()).at(-1)).not.toBe(state);
   });
 
   it('merges every tailBatchFrames broadcasts into one frame, and drops the snapshot after maxTailBatches', () => {
@@ -212,18 +232,18 @@ describe('SharedSyncReplies', () => {
     for (let i = 0; i < 4; i++) edit(doc, `a${i}`);
     let answer = replies.reply(emptyVector());
     expect(answer).toHaveLength(2);
-    expect(answer[0]).toBe(state);
-    expect(broadcasts.slice(before)).not.toContain(answer[1]);
+    expect(answer.at(-1)).toBe(state);
+    expect(broadcasts.slice(before)).not.toContain(answer[0]);
     let replica = new Y.Doc();
     receive(replica, answer);
     expectSameState(replica, doc);
 
     for (let i = 0; i < 4 + 3; i++) edit(doc, `b${i}`);
     answer = replies.reply(emptyVector());
-    expect(answer[0]).toBe(state);
-    expect(answer).toHaveLength(1 + 2 + 3); // two merged batches, then the three recent frames, in order
-    expect(answer.slice(3)).toEqual(broadcasts.slice(-3));
-    answer.slice(3).forEach((frame, i) => expect(frame).toBe(broadcasts[broadcasts.length - 3 + i]));
+    expect(answer.at(-1)).toBe(state);
+    expect(answer).toHaveLength(2 + 3 + 1); // two merged batches, the three recent frames in order, the snapshot
+    expect(answer.slice(2, 5)).toEqual(broadcasts.slice(-3));
+    answer.slice(2, 5).forEach((frame, i) => expect(frame).toBe(broadcasts[broadcasts.length - 3 + i]));
     replica = new Y.Doc();
     receive(replica, answer);
     expectSameState(replica, doc);
@@ -232,7 +252,7 @@ describe('SharedSyncReplies', () => {
     expect(replies.retainedBytes).toBe(0);
     answer = replies.reply(emptyVector());
     expect(answer).toHaveLength(1);
-    expect(answer[0]).not.toBe(state);
+    expect(answer.at(-1)).not.toBe(state);
     replica = new Y.Doc();
     receive(replica, answer);
     expectSameState(replica, doc);
@@ -250,7 +270,7 @@ describe('SharedSyncReplies', () => {
     expect(replies.retainedBytes).toBe(0);
     const answer = replies.reply(emptyVector());
     expect(answer).toHaveLength(1);
-    expect(answer[0]).not.toBe(state);
+    expect(answer.at(-1)).not.toBe(state);
     const replica = new Y.Doc();
     receive(replica, answer);
     expectSameState(replica, doc);
@@ -266,7 +286,7 @@ describe('SharedSyncReplies', () => {
     strangerOnly.clientID = 424242;
     edit(strangerOnly, 'unknown to the server');
     const answer = replies.reply(stepOneVector(strangerOnly));
-    expect(answer[0]).toBe(state);
+    expect(answer.at(-1)).toBe(state);
     receive(strangerOnly, answer);
     expect(strangerOnly.getText('t').toString()).toContain('content');
 
@@ -275,7 +295,7 @@ describe('SharedSyncReplies', () => {
     edit(replica, ' unsent local edit'.repeat(10));
     const near = replies.reply(stepOneVector(replica));
     expect(near).toHaveLength(1);
-    expect(near[0]).not.toBe(state);
+    expect(near.at(-1)).not.toBe(state);
     expect(near[0]!.length).toBeLessThan(20);
     receive(replica, near);
     Y.applyUpdate(doc, Y.encodeStateAsUpdate(replica, Y.encodeStateVector(doc)));
@@ -295,7 +315,7 @@ describe('SharedSyncReplies', () => {
     expect(replies.retainedBytes).toBe(tailBytes); // only the tail is held strongly now
 
     const answer = replies.reply(emptyVector());
-    expect(answer[0]!.buffer).toBe(state!.buffer); // same memory, not a second encoding
+    expect(answer.at(-1)!.buffer).toBe(state!.buffer); // same memory, not a second encoding
     expect(answer).toHaveLength(2);
     expect(replies.retainedBytes).toBe(state!.length + tailBytes);
     const replica = new Y.Doc();
@@ -310,7 +330,7 @@ describe('SharedSyncReplies', () => {
     replies.destroy();
     expect(replies.retainedBytes).toBe(0);
     const answer = replies.reply(emptyVector());
-    expect(answer[0]).not.toBe(state);
+    expect(answer.at(-1)).not.toBe(state);
     edit(doc, ' more');
     expect(replies.retainedBytes).toBe(0);
   });
