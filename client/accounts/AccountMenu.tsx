@@ -3,13 +3,15 @@
  * administration dialog for administrators, sign out here or everywhere. A guest gets "Sign in or create an
  * account" and "Leave" instead.
  */
-import { useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import type { Me } from '../../shared/accounts/api.js';
 import { initials } from '../identity/identity.js';
-import { AdminDialog } from './AdminDialog.js';
 import { authApi, sentence } from './api.js';
 import { signedOut } from './authStore.js';
-import { PasswordDialog } from './PasswordDialog.js';
+
+// Rarely opened and not needed to type: fetched on first use (they overlay the page; nothing moves meanwhile).
+const AdminDialog = lazy(async () => ({ default: (await import('./AdminDialog.js')).AdminDialog }));
+const PasswordDialog = lazy(async () => ({ default: (await import('./PasswordDialog.js')).PasswordDialog }));
 
 type Open = 'none' | 'menu' | 'password' | 'admin';
 
@@ -100,8 +102,10 @@ export function AccountMenu({ me }: { me: Me }) {
           )}
         </div>
       )}
-      {open === 'password' && <PasswordDialog onClose={() => setOpen('none')} />}
-      {open === 'admin' && <AdminDialog me={me} onClose={() => setOpen('none')} />}
+      <Suspense fallback={null}>
+        {open === 'password' && <PasswordDialog onClose={() => setOpen('none')} />}
+        {open === 'admin' && <AdminDialog me={me} onClose={() => setOpen('none')} />}
+      </Suspense>
     </div>
   );
 }

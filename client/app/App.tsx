@@ -7,15 +7,24 @@
  *                                              page asked for opens once the person is in
  *   /                                        → your documents
  */
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { loadAuth, useAuth } from '../accounts/authStore.js';
-import { AuthPage } from '../accounts/AuthPage.js';
-import { GuestJoin } from '../accounts/GuestJoin.js';
-import { HomePage } from '../home/HomePage.js';
 import { assertNever } from '../../shared/protocol/messages.js';
 import { readHostSession } from '../session/tokens.js';
 import { DocumentPage } from './DocumentPage.js';
 import { linkFromAddress, navigate, parseRoute, usePathname } from './route.js';
+
+// The pages with no editor load on demand, so a document's first download is only what it needs to type.
+// The document page stays in the entry: it is what most visits open, and splitting it would only add a
+// round trip before the editor.
+const AuthPage = lazy(async () => ({ default: (await import('../accounts/AuthPage.js')).AuthPage }));
+const GuestJoin = lazy(async () => ({ default: (await import('../accounts/GuestJoin.js')).GuestJoin }));
+const HomePage = lazy(async () => ({ default: (await import('../home/HomePage.js')).HomePage }));
+
+/** While a page's chunk arrives: the same empty, busy shell as while the session is being read. */
+function OnDemand({ children }: { children: ReactNode }) {
+  return <Suspense fallback={<div className="app app--loading" aria-busy="true" />}>{children}</Suspense>;
+}
 
 export function App() {
   const auth = useAuth();
@@ -45,11 +54,21 @@ export function App() {
       if (readHostSession()) return <DocumentPage key={route.docName} docName={route.docName} me={me} />;
       if (me) return <DocumentPage key={`${route.docName}:${me.id}`} docName={route.docName} me={me} />;
       const link = linkFromAddress();
-      if (link !== null) return <GuestJoin docName={route.docName} link={link} state={state} />;
-      return <AuthPage state={state} />;
+      if (link !== null) {
+        return (
+          <OnDemand>
+            <GuestJoin docName={route.docName} link={link} state={state} />
+          </OnDemand>
+        );
+      }
+      return (
+        <OnDemand>
+          <AuthPage state={state} />
+        </OnDemand>
+      );
     }
     case 'home':
-      return me ? <HomePage me={me} /> : <AuthPage state={state} />;
+      return <OnDemand>{me ? <HomePage me={me} /> : <AuthPage state={state} />}</OnDemand>;
     case 'invalidDocument':
       return (
         <Problem

@@ -22,8 +22,8 @@ import { readHostSession, TokenManager } from '../session/tokens.js';
 import { useCollabSession, useSessionSnapshot } from '../session/useCollabSession.js';
 import { ShareButton } from '../sharing/ShareButton.js';
 import { LiveSlot } from '../timeline/LiveSlot.js';
-import { TimelinePanel, TimelineToggle } from '../timeline/TimelinePanel.js';
-import { TimelinePreview } from '../timeline/TimelinePreview.js';
+import { LazyTimelinePanel, LazyTimelinePreview } from '../timeline/lazyTimeline.js';
+import { TimelineToggle } from '../timeline/TimelineToggle.js';
 import { useTimeline } from '../timeline/useTimeline.js';
 import { NotFoundScreen, RevokedScreen } from './AccessScreens.js';
 import { Banners } from './Banners.js';
@@ -177,9 +177,9 @@ function DocumentView({
           <LiveSlot hidden={timeline.selection !== null}>
             {showText && <DocumentEditor key={session.docName} session={session} identity={identity} readOnly={readOnly} onEditor={presence.attachEditor} locks={locks} />}
           </LiveSlot>
-          <TimelinePreview timeline={timeline} />
+          <LazyTimelinePreview timeline={timeline} />
         </div>
-        <TimelinePanel timeline={timeline} session={session} />
+        <LazyTimelinePanel timeline={timeline} session={session} />
       </div>
       <FollowChip presence={presence} />
     </>

@@ -1,6 +1,9 @@
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import type { DocumentRole } from '../../shared/accounts/api.js';
-import { ShareDialog } from './ShareDialog.js';
+
+// Not needed to type: its chunk is fetched on the first click (the dialog overlays the page, so showing
+// nothing for that moment moves nothing).
+const ShareDialog = lazy(async () => ({ default: (await import('./ShareDialog.js')).ShareDialog }));
 
 /** "Share" in the top bar: opens the sharing dialog (what it offers depends on our role). */
 export function ShareButton({ docName, title, role }: { docName: string; title: string; role: DocumentRole }) {
@@ -10,7 +13,11 @@ export function ShareButton({ docName, title, role }: { docName: string; title: 
       <button type="button" className="button button--primary" data-testid="share-button" onClick={() => setOpen(true)}>
         Share
       </button>
-      {open && <ShareDialog docName={docName} title={title} role={role} onClose={() => setOpen(false)} />}
+      {open && (
+        <Suspense fallback={null}>
+          <ShareDialog docName={docName} title={title} role={role} onClose={() => setOpen(false)} />
+        </Suspense>
+      )}
     </>
   );
 }

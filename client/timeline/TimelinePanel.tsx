@@ -13,26 +13,9 @@ import type { CollabSession } from '../session/CollabSession.js';
 import { dayHeading, formatPointTime, initials } from './format.js';
 import { describeSession, entrySelection } from './entries.js';
 import type { TimelineController } from './useTimeline.js';
-import './timeline.css';
 
 /** Scrubbing asks the server for a state; wait until the thumb rests this long. */
 const SCRUB_DEBOUNCE_MS = 150;
-
-export function TimelineToggle({ timeline }: { timeline: TimelineController }) {
-  return (
-    <button
-      type="button"
-      className="button timeline-toggle"
-      data-testid="timeline-toggle"
-      aria-pressed={timeline.open}
-      aria-label="Timeline"
-      title="Timeline: see, compare and restore earlier versions"
-      onClick={timeline.toggle}
-    >
-      ⟲
-    </button>
-  );
-}
 
 export function TimelinePanel({ timeline, session }: { timeline: TimelineController; session: CollabSession }) {
   const now = useNow(30_000, timeline.open);

@@ -4,9 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { withGroupCommit } from '../../server/storage/groupCommit.js';
+import type { NewLogRow } from '../../server/storage/types.js';
 import { MemoryStore, waitFor } from '../helpers/roomHarness.js';
 
-const row = (text: string) => ({ update: new TextEncoder().encode(text), userId: null, createdAt: Date.now(), meta: { kind: 'edit', userName: null, userColor: null, inserted: 1, deleted: 0, sections: [] as string[] } });
+const row = (text: string): NewLogRow => ({ update: new TextEncoder().encode(text), userId: null, createdAt: Date.now(), meta: { kind: 'edit', userName: null, userColor: null, inserted: 1, deleted: 0, sections: [] } });
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('group commit', () => {
