@@ -91,7 +91,7 @@ function worktreeOf(ref: string): string {
   return dir;
 }
 
-async function measure(browser: Browser, build: Build, paragraphs: number): Promise<number[]> {
+async function measure(browser: Browser, build: Build, paragraphs: number, keys = KEYS): Promise<number[]> {
   const server = await spawnServer({ dataDir: tempDataDir('typing'), root: build.root, env: { STATIC_DIR: path.join(build.root, 'dist/client'), MAX_CONNECTIONS_PER_ADDRESS: '100000' } });
   try {
     const docName = `typing-${paragraphs}-${Date.now()}`;
@@ -133,7 +133,7 @@ async function measure(browser: Browser, build: Build, paragraphs: number): Prom
     await profiler?.send('Performance.enable');
     const before = profiler ? await rendererMetrics(profiler) : null;
     await profiler?.send('Profiler.start');
-    for (let key = 0; key < KEYS; key++) {
+    for (let key = 0; key < keys; key++) {
       await page.keyboard.press(key % 12 === 11 ? 'Space' : 'KeyA');
       await page.waitForFunction((count) => (window as unknown as { __typing: number[] }).__typing.length > count, key);
     }
@@ -186,6 +186,35 @@ function printHottest(profile: CpuProfile, label: string): void {
   for (const [name, count] of [...hits].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${((100 * count) / total).toFixed(1).padStart(5)}%  ${name}`);
 }
 
+function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+/** Key → paint p50/p99 in the ~200-page and the one-page document, for `npm run bench`'s table (built client
+ *  of this checkout; built first if dist/client is missing). Tiny: a few keys in a ~20-page document, to
+ *  prove the path works inside `npm test`; its numbers mean nothing. */
+export async function typingFigures(options: { tiny: boolean }): Promise<{ smallP50Ms: number; bigP50Ms: number; smallP99Ms: number; bigP99Ms: number }> {
+  if (!fs.existsSync(path.join(REPO_ROOT, 'dist/client/index.html'))) buildClient(REPO_ROOT);
+  const build: Build = { label: 'this checkout', root: REPO_ROOT };
+  const [keys, paragraphs, rounds] = options.tiny ? [10, 170, 1] : [KEYS, BIG_PARAGRAPHS, ROUNDS];
+  const browser = await launchBrowser();
+  const big: number[] = [];
+  const small: number[] = [];
+  try {
+    for (let round = 0; round < rounds; round++) {
+      big.push(...(await measure(browser, build, paragraphs, keys)));
+      small.push(...(await measure(browser, build, 20, keys)));
+    }
+  } finally {
+    await browser.close();
+  }
+  const [b, s] = [summarize(big), summarize(small)];
+  return { smallP50Ms: s.p50, bigP50Ms: b.p50, smallP99Ms: s.p99, bigP99Ms: b.p99 };
+}
+
 export async function typingBench(): Promise<void> {
   const builds: Build[] = process.env.TYPING_SKIP_CURRENT === '1' ? [] : [{ label: 'this checkout', root: REPO_ROOT }];
   if (COMPARE) builds.push({ label: COMPARE, root: worktreeOf(COMPARE) });
@@ -193,10 +222,7 @@ export async function typingBench(): Promise<void> {
     console.log(`building the client of ${build.label}…`);
     buildClient(build.root);
   }
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const browser = await launchBrowser();
   const results = new Map<string, { big: number[]; small: number[] }>(builds.map((build) => [build.label, { big: [], small: [] }]));
   try {
     // Rounds alternate between builds, so background load affects both alike.
