@@ -16,11 +16,11 @@
  * peer is closed with 4503 and the room is dropped, so the next load starts from what storage has and
  * the clients resend what is missing through the sync handshake.
  */
-import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
+import { Awareness } from 'y-protocols/awareness';
 import type { Node as ProseMirrorNode } from '@tiptap/pm/model';
 import * as Y from 'yjs';
 import { CloseCode, type TandemCloseCode } from '../../shared/protocol/closeCodes.js';
-import { encodeAwarenessFrame, encodeSyncStep1, encodeSyncUpdate } from '../../shared/protocol/frames.js';
+import { encodeSyncStep1, encodeSyncUpdate } from '../../shared/protocol/frames.js';
 import { assertNever, encodeTandemMessage } from '../../shared/protocol/messages.js';
 import { COMPACT_AFTER_ROWS } from '../../shared/limits.js';
 import { errorFields, type Logger } from '../log.js';
@@ -36,7 +36,8 @@ import type { LockAuthority } from '../locks/lockAuthority.js';
 import { RoomLocks } from '../locks/roomLocks.js';
 import type { InboundMessage } from './decodeFrame.js';
 import { applyStoredDocument } from '../storage/storedDocument.js';
-import { RoomAwareness } from './roomAwareness.js';
+import { AwarenessBatch, RoomAwareness } from './roomAwareness.js';
+import { encodeAwarenessFrames } from './awarenessFrames.js';
 import { SharedSyncReplies } from './syncReplies.js';
 import type { RoomPeer } from '../peers/peer.js';
 import { isUpdateOrigin, SERVER_ORIGIN, STORAGE_ORIGIN } from '../peers/origins.js';
@@ -80,6 +81,11 @@ export class Room implements ServerChangeTarget {
   /** Section locks: arbitration over awareness, the published table, and the revert of foreign edits. */
   readonly locks: LockAuthority;
   private readonly awarenessGate: RoomAwareness;
+  /** Awareness changes collected for the next frame; echoed to the sender too: the stock client treats 30 s
+   *  without any message as a dead link. */
+  private readonly awarenessBatch = new AwarenessBatch((clientIds) =>
+    encodeAwarenessFrames(this.awareness, clientIds).forEach((frame) => this.bus.publishAwareness(frame)),
+  );
   /** Which user each clientID of this document belongs to; new bindings are stored with the next append. */
   private readonly bindings = new ClientBindings(() => this.log.scheduleFlush());
   private readonly log: WriteAheadLog;
@@ -119,7 +125,7 @@ export class Room implements ServerChangeTarget {
       logger: this.logger,
       bindings: this.bindings,
       onDurable: (batch, bytes) => {
-        for (const item of batch) this.broadcastUpdate(item.update, item.queuedAt);
+        this.broadcastDurable(batch);
         this.quota.noteAppended(bytes);
         this.snapshots.noteAppended(batch.length, bytes);
         if (this.log.rowsSinceCheckpoint >= COMPACT_AFTER_ROWS) void this.compact();
@@ -166,9 +172,9 @@ export class Room implements ServerChangeTarget {
       this.onDocUpdate(update, origin, transaction),
     );
     this.awareness.on('update', ({ added, updated, removed }: AwarenessChange) => {
-      // Echoed to the sender too: the stock client treats 30 s without any message as a dead link.
-      const changed = added.concat(updated, removed);
-      this.bus.publishAwareness(encodeAwarenessFrame(encodeAwarenessUpdate(this.awareness, changed)));
+      // Batched (roomAwareness.ts, AwarenessBatch): one frame per interval for everything that changed, peers
+      // leaving and the lock table included, so n moving carets do not cost every peer n frames each.
+      this.awarenessBatch.add(added.concat(updated, removed));
     });
   }
 
@@ -244,7 +250,7 @@ export class Room implements ServerChangeTarget {
         this.awarenessGate.receive(peer, message.update);
         break;
       case 'queryAwareness':
-        peer.send(encodeAwarenessFrame(encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])));
+        for (const frame of encodeAwarenessFrames(this.awareness, [...this.awareness.getStates().keys()])) peer.send(frame);
         break;
       case 'tandem':
         // Anything but a flush request is ignored: a newer client's extension kinds, or server-to-client
@@ -330,6 +336,7 @@ export class Room implements ServerChangeTarget {
     this.log.stop();
     this.state = this.state.kind === 'failed' ? this.state : { kind: 'closed' };
     this.locks.destroy();
+    this.awarenessBatch.dispose();
     this.awareness.destroy();
     this.doc.destroy();
   }
@@ -337,7 +344,7 @@ export class Room implements ServerChangeTarget {
   private greet(peer: RoomPeer): void {
     peer.send(encodeSyncStep1(this.doc));
     const states = this.awareness.getStates();
-    if (states.size > 0) peer.send(encodeAwarenessFrame(encodeAwarenessUpdate(this.awareness, [...states.keys()])));
+    for (const frame of encodeAwarenessFrames(this.awareness, [...states.keys()])) peer.send(frame);
   }
 
   /**
@@ -434,6 +441,16 @@ export class Room implements ServerChangeTarget {
     if (this.state.kind !== 'live') return null;
     const position = this.log.exactPosition();
     return position ? { seq: position.seq, state: Y.encodeStateAsUpdate(this.doc) } : null;
+  }
+
+  /** A durable batch goes out as one frame of its merged updates: one send per peer for the whole batch (the
+   *  same content, in the same order relative to every other broadcast, so syncReplies' tail stays exact). The
+   *  fan-out delay is the batch's oldest update's. */
+  private broadcastDurable(batch: ReadonlyArray<{ update: Uint8Array; queuedAt: number }>): void {
+    const first = batch[0];
+    if (!first) return;
+    const update = batch.length === 1 ? first.update : Y.mergeUpdates(batch.map((item) => item.update));
+    this.broadcastUpdate(update, first.queuedAt);
   }
 
   private broadcastUpdate(update: Uint8Array, queuedAt: number): void {

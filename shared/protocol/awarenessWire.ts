@@ -19,13 +19,13 @@ export interface AwarenessEntry {
 }
 
 /** At most this many entries in one update: a relay carries one per peer, and rooms are bounded. */
-const MAX_ENTRIES = 1024;
+export const MAX_AWARENESS_ENTRIES = 1024;
 
 export function decodeAwarenessUpdate(bytes: Uint8Array): DecodeResult<AwarenessEntry[]> {
   try {
     const decoder = decoding.createDecoder(bytes);
     const count = decoding.readVarUint(decoder);
-    if (count > MAX_ENTRIES) return { ok: false, error: 'too many awareness entries' };
+    if (count > MAX_AWARENESS_ENTRIES) return { ok: false, error: 'too many awareness entries' };
     const entries: AwarenessEntry[] = [];
     for (let i = 0; i < count; i++) {
       const clientId = decoding.readVarUint(decoder);
