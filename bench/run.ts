@@ -21,6 +21,8 @@ import { barChart, machine, markdownTable, ratio, type Row } from './report.js';
 import { cpuSeconds, rssMiB, summarize } from './stats.js';
 import { loadSequentialTrace, replayTrace } from '../tests/helpers/traces.js';
 import { documentText } from '../tests/helpers/yBlocks.js';
+import { idleConnections, type IdleConnectionsResult } from './scenarios/idleConnections.js';
+import { authorsPerDocument, type AuthorsResult, P99_LIMIT_MS } from './scenarios/authorsPerDocument.js';
 
 // Every stock WebsocketProvider in Node adds a process 'exit' listener; the bench runs dozens.
 process.setMaxListeners(0);
@@ -38,7 +40,13 @@ const LOAD_WRITERS = pick(5, 5, 2);
 const LOAD_SECONDS = pick(10, 5, 2);
 const LOAD_HZ = 10;
 const COLD_CLIENTS = pick(20, 5, 2);
+/** Issue #12 item 4: mostly idle connections, each renewing its awareness state. */
+const IDLE = pick({ connections: 10_000, documents: 100, renewMs: 15_000 }, { connections: 2_000, documents: 20, renewMs: 15_000 }, { connections: 50, documents: 5, renewMs: 1_000 });
 /** Where the markdown report goes: docs/benchmarks.md in full mode, else only when asked. */
+/** Issue #12 item 5: authors typing into one document, ramped; seeded (BENCH_SEED to replay). */
+const AUTHORS_RAMP = pick([10, 25, 50, 100, 200, 400, 800], [10, 25, 50, 100], [2, 4]);
+const AUTHORS_STEP_MS = pick(8_000, 8_000, 2_000);
+const AUTHORS_SEED = Number(process.env.BENCH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const REPORT_PATH = process.env.BENCH_WRITE ?? (SIZE === 'full' ? path.join(REPO_ROOT, 'docs/benchmarks.md') : undefined);
 const TRACE = 'automerge-paper';
 
@@ -261,6 +269,8 @@ async function coldSync(server: Server, state: Uint8Array, expected: string): Pr
 
 const ms = (value: number | undefined): string => (value !== undefined && Number.isFinite(value) ? `${value.toFixed(1)} ms` : 'n/a');
 const NOT_MEASURED = 'not measured';
+const mib = (value: number): string => `${value.toFixed(0)} MiB`;
+const kib = (value: number): string => `${value.toFixed(1)} KiB`;
 
 interface ClientFigures {
   typing?: { smallP50Ms: number; bigP50Ms: number; smallP99Ms: number; bigP99Ms: number };
@@ -309,16 +319,19 @@ async function main(): Promise<void> {
   const traceUpdates = replayTrace(trace, traceDoc);
   const state = Y.encodeStateAsUpdate(traceDoc);
   const stateKiB = (state.length / 1024).toFixed(0);
+  console.log(`authors per document: seed ${AUTHORS_SEED} (BENCH_SEED=${AUTHORS_SEED} replays it)`);
   console.log(`trace ${TRACE}: ${traceUpdates.length} edits, final text ${trace.endContent.length} chars, state with history ${stateKiB} KiB`);
 
-  const results: Record<Server['kind'], { fan: Awaited<ReturnType<typeof fanOut>>; load: LoadResult; cold: Awaited<ReturnType<typeof coldSync>> }> = {} as never;
+  const results: Record<Server['kind'], { fan: Awaited<ReturnType<typeof fanOut>>; load: LoadResult; cold: Awaited<ReturnType<typeof coldSync>>; idle: IdleConnectionsResult; authors: AuthorsResult }> = {} as never;
   for (const launch of [launchTandem, launchBaseline]) {
     const server = await launch();
     console.log(`running against ${server.kind}…`);
+    const idle = await idleConnections(server, IDLE);
+    const authors = await authorsPerDocument(server, AUTHORS_RAMP, AUTHORS_STEP_MS, AUTHORS_SEED);
     const load = await manyDocs(server);
     const fan = await fanOut(server);
     const cold = await coldSync(server, state, trace.endContent);
-    results[server.kind] = { fan, load, cold };
+    results[server.kind] = { fan, load, cold, idle, authors };
     await server.stop();
   }
   const client = await clientFigures();
@@ -342,6 +355,21 @@ async function main(): Promise<void> {
     ['', 'time to synced max', ...num(t.cold.sync.max, b.cold.sync.max, ms)],
     ['cold start: same document, server restarted', 'first client: time to synced', ms(t.cold.afterRestart), 'n/a (in-memory only)', ''],
     ['', 'server-side load (tandem_room_load_seconds)', ms(t.cold.serverLoadMs), 'n/a (in-memory only)', ''],
+    [`many connections: ${IDLE.connections} idle over ${IDLE.documents} docs, awareness renewed every ${IDLE.renewMs / 1000} s`, 'server RSS, no connections', ...num(t.idle.idleRssMiB, b.idle.idleRssMiB, mib)],
+    ['', 'server RSS, documents open (1 connection each)', ...num(t.idle.docsOpenRssMiB, b.idle.docsOpenRssMiB, mib)],
+    ['', 'server RSS, all connected', ...num(t.idle.allConnectedRssMiB, b.idle.allConnectedRssMiB, mib)],
+    ['', 'memory per connection', ...num(t.idle.perConnectionKiB, b.idle.perConnectionKiB, kib)],
+    ['', 'memory per document', ...num(t.idle.perDocumentKiB, b.idle.perDocumentKiB, kib)],
+    ['', 'connections dropped', String(t.idle.dropped), String(b.idle.dropped), ''],
+    ['', 'connections that saw no other presence', String(t.idle.unaware), String(b.idle.unaware), ''],
+    [`authors per document: 1 doc, N authors @2–5 edits/s + caret, ramp ${AUTHORS_RAMP.join('/')}, ${AUTHORS_STEP_MS / 1000} s each (seed ${AUTHORS_SEED})`, `largest N with p99 < ${P99_LIMIT_MS} ms, none lost`, String(t.authors.maxAuthors), String(b.authors.maxAuthors), ''],
+    ...AUTHORS_RAMP.map((n): Row => {
+      const step = (r: AuthorsResult): string => {
+        const s = r.steps.find((x) => x.authors === n);
+        return s ? `${ms(s.p99Ms)}, ${s.lost} lost` : 'not run';
+      };
+      return ['', `${n} authors: edit → apply p99, lost`, step(t.authors), step(b.authors), ''];
+    }),
     ['client (browser, Tandem only)', 'key → paint p50, small / big doc', client.typing ? `${ms(client.typing.smallP50Ms)} / ${ms(client.typing.bigP50Ms)}` : NOT_MEASURED, 'n/a', ''],
     ['', 'key → paint p99, small / big doc', client.typing ? `${ms(client.typing.smallP99Ms)} / ${ms(client.typing.bigP99Ms)}` : NOT_MEASURED, 'n/a', ''],
     ['', 'initial JS bundle (gzip)', client.initialGzipKiB !== undefined ? `${client.initialGzipKiB.toFixed(0)} KiB` : NOT_MEASURED, 'n/a', ''],
@@ -396,6 +424,17 @@ ${input.notes.map((note) => `\n> ${note}`).join('')}
   the window; the stock server reports \`perf_hooks.monitorEventLoopDelay\` on SIGUSR2 (bench/baselineServer.mjs).
 - **Cold start**: the ${TRACE} trace's final state with its full history is uploaded, the server restarted, and one
   client times connect → synced; the server-side figure is the mean of Tandem's \`tandem_room_load_seconds\`.
+- **Many connections**: light protocol-level connections (bench/lightClient.ts: raw socket, sync handshake,
+  one awareness state renewed periodically), opened in batches of 200. Server RSS (/proc) is read before any
+  connection, after one connection per document (documents loaded), and after all are connected and have
+  renewed once. Per document = (documents open − none) ÷ documents; per connection = (all − documents open) ÷
+  (connections − documents). RSS includes uncollected heap and garbage collection can shrink it, so small crowds
+  give noisy (even negative) figures (bench/scenarios/idleConnections.ts).
+- **Authors per document**: per step a fresh document; up to 3 of the N authors are stock providers that
+  measure edit → apply of everyone else's edits; the rest are light writers (own Y.Doc, own clientID,
+  editor-shaped text, an awareness caret per edit). Pauses between edits are drawn from a seeded PRNG (the
+  seed is in the row). The ramp stops at the first step with p99 ≥ ${P99_LIMIT_MS} ms or a lost delivery
+  (bench/scenarios/authorsPerDocument.ts).
 - Ratio is Tandem ÷ stock: below 1× Tandem is better for every figure here.
 `;
 }
