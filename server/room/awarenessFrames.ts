@@ -15,6 +15,17 @@ const FRAME_MAX_ENTRIES = MAX_AWARENESS_ENTRIES / 2;
 /** clientID and clock varints and the string length prefix, at most. */
 const ENTRY_OVERHEAD_BYTES = 15;
 
+/** Encoded bytes of one entry holding `state` (null: a removal), at most. */
+function entryBytes(state: unknown): number {
+  return Buffer.byteLength(JSON.stringify(state ?? null)) + ENTRY_OVERHEAD_BYTES;
+}
+
+/** Whether a state, as the room will publish it, fits one frame whose echo is accepted. A state that does not
+ *  is refused where it comes in (RoomAwareness), so every state the room holds does. */
+export function fitsEchoedFrame(state: unknown): boolean {
+  return entryBytes(state) <= FRAME_TARGET_BYTES;
+}
+
 export function encodeAwarenessFrames(awareness: Awareness, clientIds: readonly number[]): Uint8Array[] {
   const frames: Uint8Array[] = [];
   const states = awareness.getStates();
@@ -26,9 +37,9 @@ export function encodeAwarenessFrames(awareness: Awareness, clientIds: readonly 
     groupBytes = 0;
   };
   for (const clientId of clientIds) {
-    // A removed state is encoded as "null"; one larger than the target goes alone (the peer sent it in one
-    // frame under the limit, so its echo fits too).
-    const bytes = Buffer.byteLength(JSON.stringify(states.get(clientId) ?? null)) + ENTRY_OVERHEAD_BYTES;
+    // A removed state is encoded as "null". Every state fits the target (fitsEchoedFrame); one that somehow
+    // did not would still go, alone.
+    const bytes = entryBytes(states.get(clientId));
     if (group.length > 0 && (groupBytes + bytes > FRAME_TARGET_BYTES || group.length >= FRAME_MAX_ENTRIES)) flush();
     group.push(clientId);
     groupBytes += bytes;

@@ -13,6 +13,7 @@ import { withoutLockTable } from '../locks/roomLocks.js';
 import type { Metrics } from '../metrics.js';
 import { RateLimiter } from '../rateLimiter.js';
 import { admitAwarenessEntries } from './awarenessPolicy.js';
+import { fitsEchoedFrame } from './awarenessFrames.js';
 import type { ClientBindings } from './clientBindings.js';
 import type { RoomPeer } from '../peers/peer.js';
 
@@ -60,6 +61,12 @@ export class RoomAwareness {
     // would get everyone else in the room rate-limited). Relays still count against the message rate.
     if (admission.accepted.length > 0 && !this.budget(peer).take()) {
       peer.close(CloseCode.rateLimited, 'too many awareness updates');
+      return;
+    }
+    // Judged as stamped (the identity adds up to a few hundred bytes): what is published must fit a frame whose
+    // echo every stock client sends back (awarenessFrames.ts), or one peer's state gets everyone else closed.
+    if (admission.accepted.some((entry) => !fitsEchoedFrame(withoutLockTable(entry).state))) {
+      peer.close(CloseCode.tooLarge, 'awareness state too large');
       return;
     }
     // The policy admitted only ids that are free or this user's, so each claim succeeds; an id that is not
