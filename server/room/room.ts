@@ -443,9 +443,9 @@ export class Room implements ServerChangeTarget {
     return position ? { seq: position.seq, state: Y.encodeStateAsUpdate(this.doc) } : null;
   }
 
-  /** A durable batch goes out update by update. Merging the batch into one frame (Y.mergeUpdates) saved CPU
-   *  but broke convergence in Chromium (tests/e2e/collaboration.test.ts, 2 runs in 3): not until that is
-   *  understood. */
+  /** A durable batch goes out update by update. Merging it into one frame (Y.mergeUpdates) saved CPU in a
+   *  profile; it was backed out while chasing an e2e failure that turned out to be a caret race (see
+   *  tests/e2e/collaboration.test.ts), so it is untested, not known bad: measure and retry it. */
   private broadcastDurable(batch: ReadonlyArray<{ update: Uint8Array; queuedAt: number }>): void {
     for (const item of batch) this.broadcastUpdate(item.update, item.queuedAt);
   }
