@@ -50,15 +50,3 @@ export function nextEvent<T extends unknown[]>(source: Subscribable, event: stri
     source.on(event, listener);
   });
 }
-
-/**
- * Resolves once `check()` is true, re-checking every `intervalMs`: only for state that changes outside the
- * test's reach and announces nothing (a key expiring in Redis). Rejects after `timeoutMs` naming `description`.
- */
-export async function pollUntil(check: () => Promise<boolean>, description: string, timeoutMs = 10_000, intervalMs = 10): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}

@@ -9,7 +9,7 @@ import { DocumentLeases } from '../../server/cluster/documentLeases.js';
 import { LeaseKeeper } from '../../server/cluster/leaseKeeper.js';
 import { redisAvailable, TEST_REDIS_URL } from '../helpers/services.js';
 import { TcpProxy } from '../helpers/tcpProxy.js';
-import { pollUntil } from '../helpers/wait.js';
+import { nextEvent } from '../helpers/wait.js';
 
 const hasRedis = await redisAvailable();
 const PREFIX = `tandem-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}:`;
@@ -28,10 +28,38 @@ describe.runIf(hasRedis)('document leases', () => {
     return redis;
   }
 
+  /** Each instance's Redis client, to wait for it to reconnect. */
+  const redisOf = new Map<DocumentLeases, Redis>();
+
   async function instance(id: string, options: { ttlMs?: number; viaProxy?: boolean } = {}): Promise<DocumentLeases> {
     const redis = client(options.viaProxy ? proxy.port : undefined);
-    if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
-    return new DocumentLeases(redis, { instanceId: id, ttlMs: options.ttlMs ?? 10_000, prefix: PREFIX });
+    await ready(redis);
+    const leases = new DocumentLeases(redis, { instanceId: id, ttlMs: options.ttlMs ?? 10_000, prefix: PREFIX });
+    redisOf.set(leases, redis);
+    return leases;
+  }
+
+  /** Resolves once the client is connected (it reconnects on its own after the proxy is restored). */
+  async function ready(redis: Redis): Promise<void> {
+    if (redis.status !== 'ready') await nextEvent(redis as never, 'ready');
+  }
+
+  /** Once subscribed, `expired` resolves when Redis expires `key` (keyspace notifications): the lease
+   *  lapsing, as an event. (Wrapped: an async function would flatten a returned promise into its own.) */
+  async function expiry(key: string): Promise<{ expired: Promise<void> }> {
+    const subscriber = client();
+    await ready(subscriber);
+    await admin.config('SET', 'notify-keyspace-events', 'Ex');
+    await subscriber.subscribe('__keyevent@0__:expired');
+    const expired = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${key} to expire`)), 5_000);
+      subscriber.on('message', (_channel: string, expiredKey: string) => {
+        if (expiredKey !== key) return;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return { expired };
   }
 
   function keeperOf(leases: DocumentLeases): { keeper: LeaseKeeper; lost: string[]; errors: unknown[] } {
@@ -86,9 +114,11 @@ describe.runIf(hasRedis)('document leases', () => {
     const a = await instance('a', { ttlMs: 300 });
     const b = await instance('b', { ttlMs: 300 });
     const { keeper, lost } = keeperOf(a);
+    const { expired: lapsed } = await expiry(`${PREFIX}lease:${doc}`);
     expect(await keeper.take(doc)).toBe(true);
     // a stops renewing (a paused process): nothing else happens until the lease lapses.
-    await pollUntil(async () => (await b.ownerOf(doc)) === null, 'a’s lease lapsing', 5_000);
+    await lapsed;
+    expect(await b.ownerOf(doc)).toBeNull();
     expect(await b.acquire(doc)).toBe(true);
     await keeper.renewNow();
     expect(lost).toEqual([doc]);
@@ -132,7 +162,9 @@ describe.runIf(hasRedis)('document leases', () => {
     expect(lost).toEqual([]);
 
     proxy.restore();
-    await pollUntil(async () => (await keeper.renewNow(), keeper.redisReachable), 'a renewal reaching Redis again', 5_000);
+    await ready(redisOf.get(a) as Redis);
+    await keeper.renewNow();
+    expect(keeper.redisReachable).toBe(true);
     expect(keeper.held.has(doc)).toBe(true);
     expect(await admin.get(`${PREFIX}lease:${doc}`)).toBe('a');
   });
@@ -147,7 +179,9 @@ describe.runIf(hasRedis)('document leases', () => {
     await admin.del(`${PREFIX}lease:${doc}`); // a's lease lapsed while a could not renew it
     expect(await b.acquire(doc)).toBe(true);
     proxy.restore();
-    await pollUntil(async () => (await keeper.renewNow(), keeper.redisReachable), 'a renewal reaching Redis again', 5_000);
+    await ready(redisOf.get(a) as Redis);
+    await keeper.renewNow();
+    expect(keeper.redisReachable).toBe(true);
     expect(lost).toEqual([doc]);
     expect(await b.ownerOf(doc)).toBe('b');
   });
