@@ -23,6 +23,8 @@ import { loadSequentialTrace, replayTrace } from '../tests/helpers/traces.js';
 import { documentText } from '../tests/helpers/yBlocks.js';
 import { idleConnections, type IdleConnectionsResult } from './scenarios/idleConnections.js';
 import { authorsPerDocument, type AuthorsResult, P99_LIMIT_MS } from './scenarios/authorsPerDocument.js';
+import { editToken, observeEditTokens } from './editTokens.js';
+import { listeningUrl } from './listeningUrl.js';
 
 // Every stock WebsocketProvider in Node adds a process 'exit' listener; the bench runs dozens.
 process.setMaxListeners(0);
@@ -91,15 +93,7 @@ async function launchTandem(dataDir = tempDataDir('bench')): Promise<Server> {
 
 async function launchBaseline(): Promise<Server> {
   const child: ChildProcess = spawn(process.execPath, [path.join(REPO_ROOT, 'bench/baselineServer.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /"url":"([^"]+)"/.exec(output);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.once('exit', () => reject(new Error(`baseline exited: ${output}`)));
-  });
+  const url = await listeningUrl(child, 'baseline');
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const eventLoopLagP99Ms = (): Promise<number> =>
     new Promise((resolve) => {
@@ -175,16 +169,10 @@ async function manyDocs(server: Server): Promise<LoadResult> {
   texts.forEach((docTexts) => {
     docTexts.forEach((text, self) => {
       received.set(text, 0);
-      text.observe((event) => {
-        const now = performance.now();
-        for (const op of event.delta) {
-          if (typeof op.insert !== 'string') continue;
-          for (const [, writer, sentAt] of op.insert.matchAll(/(\d+)@([\d.]+);/g)) {
-            if (Number(writer) === self) continue;
-            received.set(text, (received.get(text) ?? 0) + 1);
-            latencies.push(now - Number(sentAt));
-          }
-        }
+      observeEditTokens(text, (writer, sentAt, now) => {
+        if (writer === self) return;
+        received.set(text, (received.get(text) ?? 0) + 1);
+        latencies.push(now - sentAt);
       });
     });
   });
@@ -197,7 +185,7 @@ async function manyDocs(server: Server): Promise<LoadResult> {
           new Promise<void>((resolve) => {
             let sent = 0;
             const timer = setInterval(() => {
-              text.insert(text.length, `${self}@${performance.now().toFixed(3)};`);
+              text.insert(text.length, editToken(self));
               if (++sent >= perWriter) {
                 clearInterval(timer);
                 resolve();

@@ -29,6 +29,8 @@ import { cpuSeconds, summarize } from '../stats.js';
 import { encodeAwarenessFrame, encodeSyncStep1 } from '../../shared/protocol/frames.js';
 import { encodeAwarenessUpdate } from '../../shared/protocol/awarenessWire.js';
 import { topSelfTime } from './cpuProfile.js';
+import { editToken, observeEditTokens } from '../editTokens.js';
+import { listeningUrl } from '../listeningUrl.js';
 
 process.setMaxListeners(0);
 
@@ -83,15 +85,7 @@ async function launchBaseline(): Promise<Target> {
     env: { ...process.env, ...(profileDir ? { CPU_PROFILE_DIR: profileDir } : {}) },
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  const url = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /"url":"([^"]+)"/.exec(output);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.once('exit', () => reject(new Error(`baseline exited: ${output}`)));
-  });
+  const url = await listeningUrl(child, 'baseline');
   return {
     name: 'y-websocket',
     url,
@@ -178,15 +172,9 @@ async function runLoad(target: Target): Promise<Record<string, string | number>>
   const received = new Map<Y.XmlText, number>();
   for (const { texts } of docs) {
     texts.forEach((text, self) => {
-      text.observe((event) => {
-        const now = performance.now();
-        for (const op of event.delta) {
-          if (typeof op.insert !== 'string') continue;
-          for (const [, writer, sentAt] of op.insert.matchAll(/(\d+)@([\d.]+);/g)) {
-            received.set(text, (received.get(text) ?? 0) + 1);
-            if (Number(writer) !== self) latencies.push(now - Number(sentAt));
-          }
-        }
+      observeEditTokens(text, (writer, sentAt, now) => {
+        received.set(text, (received.get(text) ?? 0) + 1);
+        if (writer !== self) latencies.push(now - sentAt);
       });
     });
   }
@@ -205,7 +193,7 @@ async function runLoad(target: Target): Promise<Record<string, string | number>>
             // Writers start spread over one period, as people do.
             setTimeout(() => {
               const timer = setInterval(() => {
-                text.insert(text.length, `${self}@${performance.now().toFixed(3)};`);
+                text.insert(text.length, editToken(self));
                 if (++sent >= perWriter) {
                   clearInterval(timer);
                   resolve();

@@ -19,6 +19,7 @@ import { bodyText } from '../../tests/helpers/yBlocks.js';
 import { LightConnection } from '../lightClient.js';
 import { summarize } from '../stats.js';
 import type { CrowdTarget } from './idleConnections.js';
+import { editToken, observeEditTokens } from '../editTokens.js';
 
 export const P99_LIMIT_MS = 250;
 const PROBES = 3;
@@ -82,16 +83,10 @@ async function runStep(target: CrowdTarget, authors: number, stepMs: number, prn
   const latencies: number[] = [];
   const received = probeTexts.map(() => 0);
   probeTexts.forEach((text, self) =>
-    text.observe((event) => {
-      const now = performance.now();
-      for (const op of event.delta) {
-        if (typeof op.insert !== 'string') continue;
-        for (const [, author, sentAt] of op.insert.matchAll(/(\d+)@([\d.]+);/g)) {
-          if (Number(author) === self) continue;
-          received[self] = (received[self] ?? 0) + 1;
-          latencies.push(now - Number(sentAt));
-        }
-      }
+    observeEditTokens(text, (author, sentAt, now) => {
+      if (author === self) return;
+      received[self] = (received[self] ?? 0) + 1;
+      latencies.push(now - sentAt);
     }),
   );
   const sent = writers.map(() => 0);
@@ -103,7 +98,7 @@ async function runStep(target: CrowdTarget, authors: number, stepMs: number, prn
           const stream = prng.fork(`author-${self}`);
           const next = (): void => {
             if (performance.now() >= stopAt) return resolve();
-            writer.type(`${self}@${performance.now().toFixed(3)};`, (sent[self] = (sent[self] ?? 0) + 1));
+            writer.type(editToken(self), (sent[self] = (sent[self] ?? 0) + 1));
             // 2–5 edits/s: each pause drawn between 200 and 500 ms.
             setTimeout(next, stream.int(200, 500));
           };
