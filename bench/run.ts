@@ -16,6 +16,7 @@ import path from 'node:path';
 import * as Y from 'yjs';
 import { connectClient, editorToken, sharedBodyTexts, type TestClient, waitSynced } from '../tests/helpers/clients.js';
 import { REPO_ROOT, spawnServer, tempDataDir } from '../tests/helpers/server.js';
+import { buildServer } from './builtServer.js';
 import { waitUntil } from '../tests/helpers/wait.js';
 import { barChart, machine, markdownTable, ratio, type Row } from './report.js';
 import { cpuSeconds, rssMiB, summarize } from './stats.js';
@@ -67,7 +68,7 @@ interface Server {
 
 async function launchTandem(dataDir = tempDataDir('bench')): Promise<Server> {
   // The benchmarks open far more connections from one address than any office (server/http/httpSettings.ts).
-  const proc = await spawnServer({ dataDir, env: { MAX_CONNECTIONS_PER_ADDRESS: '1000000', MAX_UNAUTHENTICATED_CONNECTIONS: '1000000', MAX_UNAUTHENTICATED_PER_ADDRESS: '999999' } });
+  const proc = await spawnServer({ dataDir, built: true, env: { MAX_CONNECTIONS_PER_ADDRESS: '1000000', MAX_UNAUTHENTICATED_CONNECTIONS: '1000000', MAX_UNAUTHENTICATED_PER_ADDRESS: '999999' } });
   const token = await editorToken('Bench');
   const stop = async (): Promise<void> => {
     proc.child.kill('SIGTERM');
@@ -302,6 +303,7 @@ async function clientFigures(): Promise<ClientFigures> {
 async function main(): Promise<void> {
   const startedAt = new Date();
   console.log(`Tandem bench (${SIZE}): ${machine()}, ${startedAt.toISOString()}`);
+  buildServer();
   const trace = loadSequentialTrace(TRACE);
   const traceDoc = new Y.Doc();
   const traceUpdates = replayTrace(trace, traceDoc);

@@ -29,6 +29,7 @@ import { cpuSeconds, summarize } from '../stats.js';
 import { encodeAwarenessFrame, encodeSyncStep1 } from '../../shared/protocol/frames.js';
 import { encodeAwarenessUpdate } from '../../shared/protocol/awarenessWire.js';
 import { topSelfTime } from './cpuProfile.js';
+import { buildServer } from '../builtServer.js';
 import { editToken, observeEditTokens } from '../editTokens.js';
 import { listeningUrl } from '../listeningUrl.js';
 
@@ -60,7 +61,8 @@ async function launchTandem(): Promise<Target> {
   // Node 20 refuses --cpu-prof in NODE_OPTIONS; the preload profiles through the inspector instead.
   if (profileDir) Object.assign(env, { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${PRELOAD}`, CPU_PROFILE_DIR: profileDir });
   // TANDEM_ROOT: another checkout's server (e.g. HEAD exported elsewhere), for a before/after on one machine.
-  const proc = await spawnServer({ dataDir: tempDataDir('fanout'), env, ...(process.env.TANDEM_ROOT ? { root: process.env.TANDEM_ROOT } : {}) });
+  buildServer(process.env.TANDEM_ROOT ?? REPO_ROOT);
+  const proc = await spawnServer({ dataDir: tempDataDir('fanout'), built: true, env, ...(process.env.TANDEM_ROOT ? { root: process.env.TANDEM_ROOT } : {}) });
   const token = await editorToken('Load');
   return {
     name: 'tandem',

@@ -51,6 +51,7 @@ import { LocalRoomBus, type RoomBus } from './roomBus.js';
 import { TransactionChains } from './transactionChains.js';
 import { WriteAheadLog } from './writeAheadLog.js';
 import { PeerUpdates } from './peerUpdates.js';
+import { FanoutCoalescer } from './fanoutCoalescer.js';
 import type { AwarenessChange } from '../../shared/protocol/awarenessWire.js';
 
 export type RoomState =
@@ -67,6 +68,9 @@ export interface RoomDeps {
   history?: HistorySettings;
   /** Storage quota of the document (DOCUMENT_QUOTA_BYTES); defaults to DEFAULT_DOCUMENT_QUOTA_BYTES. */
   quotaBytes?: number;
+  /** Shortest time between two update frames of a room (fanoutCoalescer.ts); 0 by default: only what sending
+   *  a frame costs spaces them. */
+  fanoutIntervalMs?: number;
   /** Called when the last peer has left, and when the room failed; the registry decides on eviction. */
   onIdle(room: Room): void;
 }
@@ -98,6 +102,8 @@ export class Room implements ServerChangeTarget {
   private readonly logger: Logger;
   /** Sync replies encoded once and shared by every socket that asks (see syncReplies.ts). */
   private readonly syncReplies = new SharedSyncReplies(this.doc);
+  /** Durable updates go out at most one frame per interval while the room is busy (fanoutCoalescer.ts). */
+  private readonly fanout: FanoutCoalescer;
   /** A compaction is being stored (one at a time: a second would fold the same rows). */
   private compacting = false;
   private readonly txStats = new TransactionStatsTracker(this.doc, (origin) => !isUpdateOrigin(origin) || origin.kind === 'storage');
@@ -118,6 +124,7 @@ export class Room implements ServerChangeTarget {
   ) {
     this.logger = deps.logger.child({ doc: name });
     this.bus = new LocalRoomBus(this.peers, deps.metrics);
+    this.fanout = new FanoutCoalescer((update, queuedAt) => this.broadcastUpdate(update, queuedAt), deps.fanoutIntervalMs);
     this.log = new WriteAheadLog({
       docName: name,
       store: deps.store,
@@ -125,7 +132,7 @@ export class Room implements ServerChangeTarget {
       logger: this.logger,
       bindings: this.bindings,
       onDurable: (batch, bytes) => {
-        this.broadcastDurable(batch);
+        this.fanout.add(batch);
         this.quota.noteAppended(bytes);
         this.snapshots.noteAppended(batch.length, bytes);
         if (this.log.rowsSinceCheckpoint >= COMPACT_AFTER_ROWS) void this.compact();
@@ -300,6 +307,8 @@ export class Room implements ServerChangeTarget {
   /** Closes every peer (e.g. shutdown), after making what they sent durable. */
   async closeAll(code: TandemCloseCode, reason: string): Promise<void> {
     await this.whenDurable();
+    // What is durable but held for the next frame still reaches everyone before they are closed.
+    this.fanout.flush();
     for (const peer of [...this.peers]) peer.close(code, reason);
   }
 
@@ -332,6 +341,7 @@ export class Room implements ServerChangeTarget {
     this.txStats.dispose();
     this.updates.destroy();
     this.syncReplies.destroy();
+    this.fanout.dispose();
     this.chains.destroy();
     this.log.stop();
     this.state = this.state.kind === 'failed' ? this.state : { kind: 'closed' };
@@ -359,6 +369,8 @@ export class Room implements ServerChangeTarget {
     for (;;) {
       await this.whenDurable();
       if (this.state.kind !== 'live' || !this.peers.has(peer)) return;
+      // The shared replies' tail is what was broadcast: nothing durable may still be held back from it.
+      this.fanout.flush();
       const frames = this.log.allDurable ? this.syncReplies.reply(stateVector) : (this.syncReplies.replyFromSnapshot() ?? (await this.replyFromStorage()));
       if (this.state.kind !== 'live' || !this.peers.has(peer)) return;
       if (frames) {
@@ -441,13 +453,6 @@ export class Room implements ServerChangeTarget {
     if (this.state.kind !== 'live') return null;
     const position = this.log.exactPosition();
     return position ? { seq: position.seq, state: Y.encodeStateAsUpdate(this.doc) } : null;
-  }
-
-  /** A durable batch goes out update by update. Merging it into one frame (Y.mergeUpdates) saved CPU in a
-   *  profile; it was backed out while chasing an e2e failure that turned out to be a caret race (see
-   *  tests/e2e/collaboration.test.ts), so it is untested, not known bad: measure and retry it. */
-  private broadcastDurable(batch: ReadonlyArray<{ update: Uint8Array; queuedAt: number }>): void {
-    for (const item of batch) this.broadcastUpdate(item.update, item.queuedAt);
   }
 
   private broadcastUpdate(update: Uint8Array, queuedAt: number): void {

@@ -18,7 +18,7 @@ import { Metrics } from '../../server/metrics.js';
 import type { PeerOrigin } from '../../server/peers/origins.js';
 import type { RoomPeer } from '../../server/peers/peer.js';
 import { decodeFrame } from '../../server/room/decodeFrame.js';
-import { Room } from '../../server/room/room.js';
+import { Room, type RoomDeps } from '../../server/room/room.js';
 import {
   storageUsage,
   type AppendBatch,
@@ -447,9 +447,11 @@ export class RoomHarness extends EventEmitter {
   constructor(
     readonly docName = 'harness-doc',
     readonly store = new MemoryStore(),
+    options: Pick<RoomDeps, 'fanoutIntervalMs'> = {},
   ) {
     super();
     this.room = new Room(docName, {
+      ...options,
       store: this.store,
       logger: loggerOver(() => undefined),
       metrics: this.metrics,
@@ -486,8 +488,8 @@ export class RoomHarness extends EventEmitter {
 }
 
 /** A harness whose room has loaded: empty from a fresh store, or what `store` holds for `docName`. */
-export async function roomHarness(docName?: string, store?: MemoryStore): Promise<RoomHarness> {
-  const harness = new RoomHarness(docName, store);
+export async function roomHarness(docName?: string, store?: MemoryStore, options?: Pick<RoomDeps, 'fanoutIntervalMs'>): Promise<RoomHarness> {
+  const harness = new RoomHarness(docName, store, options);
   await harness.room.load();
   return harness;
 }

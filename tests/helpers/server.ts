@@ -53,10 +53,13 @@ export interface ServerProcess {
 }
 
 /** Runs `server/main.ts` in its own process (so it can be killed with SIGKILL) and waits until it listens.
- *  `root`: another checkout to run (benchmarks compare against an older commit's server). */
-export async function spawnServer(options: { dataDir: string; port?: number; env?: Record<string, string>; root?: string }): Promise<ServerProcess> {
+ *  `root`: another checkout to run (benchmarks compare against an older commit's server). `built`: run the
+ *  compiled server (`npm run build:server`, dist/server) as `npm start` does, without tsx's loader thread
+ *  and its memory: what the benchmarks measure. */
+export async function spawnServer(options: { dataDir: string; port?: number; env?: Record<string, string>; root?: string; built?: boolean }): Promise<ServerProcess> {
   const root = options.root ?? REPO_ROOT;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server/main.ts')], {
+  const args = options.built ? ['--enable-source-maps', path.join(root, 'dist/server/server/main.js')] : ['--import', 'tsx', path.join(root, 'server/main.ts')];
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: {
       ...process.env,
