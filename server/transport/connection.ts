@@ -20,6 +20,7 @@ import type { PeerOrigin } from '../peers/origins.js';
 import type { RoomPeer } from '../peers/peer.js';
 import type { Room } from '../room/room.js';
 import { RateLimiter } from '../rateLimiter.js';
+import { sendBinary } from './wireFrames.js';
 
 let nextConnectionId = 1;
 
@@ -96,7 +97,7 @@ export class Connection implements RoomPeer {
     }
     this.sentBytes += frame.length;
     if (frame.length >= (this.largestQueued?.bytes ?? 0)) this.largestQueued = { bytes: frame.length, end: this.sentBytes };
-    this.socket.send(frame);
+    sendBinary(this.socket, frame);
   }
 
   close(code: TandemCloseCode, reason: string): void {
