@@ -20,10 +20,37 @@ function precompress(): Plugin {
   };
 }
 
+const LINKIFY_ON_DEMAND = path.resolve(import.meta.dirname, 'client/editor/linkifyOnDemand.ts');
+
+/**
+ * Gives `@tiptap/extension-link` the stand-in in client/editor/linkifyOnDemand.ts instead of `linkifyjs`,
+ * so linkify leaves the first download and arrives in its own chunk (the stand-in's comment says what
+ * waits for it). Build only: the dev server pre-bundles the Link extension with linkify inside, and
+ * vitest, the server and headless editors never load this config.
+ */
+function linkifyOnDemand(): Plugin {
+  return {
+    name: 'tandem-linkify-on-demand',
+    apply: 'build',
+    enforce: 'pre',
+    resolveId: {
+      // Only this one bare import reaches the hook, so the other modules' resolution is not slowed.
+      filter: { id: /^linkifyjs$/ },
+      async handler(source, importer) {
+        if (importer !== LINKIFY_ON_DEMAND) return LINKIFY_ON_DEMAND;
+        // The stand-in's own `import('linkifyjs')` must reach the real package: the copy the Link extension
+        // depends on (linkifyjs is its dependency, not ours).
+        const link = await this.resolve('@tiptap/extension-link', LINKIFY_ON_DEMAND, { skipSelf: true });
+        return link ? this.resolve(source, link.id, { skipSelf: true }) : null;
+      },
+    },
+  };
+}
+
 export default defineConfig({
   root: 'client',
   publicDir: 'public',
-  plugins: [react(), precompress()],
+  plugins: [react(), linkifyOnDemand(), precompress()],
   resolve: {
     // One copy of each: two copies of yjs break `instanceof` checks and y-tiptap's plugin keys.
     dedupe: ['yjs', 'lib0', 'y-protocols', '@tiptap/y-tiptap', '@tiptap/pm', '@tiptap/core'],
@@ -34,6 +61,14 @@ export default defineConfig({
     // No public source maps in production (the server also answers 404 for any .map file).
     sourcemap: false,
     chunkSizeWarningLimit: 1500,
+    rolldownOptions: {
+      treeshake: {
+        // Tiptap defines every extension as a top-level `Extension.create({...})` (Node, Mark) call without a
+        // pure annotation, so the bundler keeps the ones nothing uses (CharacterCount, Focus, Selection…
+        // beside the Placeholder we import from @tiptap/extensions). `create` only builds an object.
+        manualPureFunctions: ['Extension.create', 'Node.create', 'Mark.create'],
+      },
+    },
   },
   server: {
     port: 5173,
