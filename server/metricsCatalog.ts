@@ -55,6 +55,7 @@ export const METRICS = {
   tandem_storage_append_seconds: { type: 'histogram', help: 'Time to append a batch of updates to the durable log', buckets: LATENCY_BUCKETS_S },
   tandem_lock_reverts_total: { type: 'counter', help: 'Changes reverted because they touched a section locked by someone else' },
   tandem_room_load_seconds: { type: 'histogram', help: 'Time to load a document into memory: read storage, integrate checkpoint and log', buckets: LATENCY_BUCKETS_S },
+  tandem_updates_coalesced_total: { type: 'counter', help: 'Updates held for a busy socket and sent merged with others once it drained' },
   tandem_fanout_delay_seconds: { type: 'histogram', help: 'Time from accepting an update to handing it to every other peer in the room', buckets: LATENCY_BUCKETS_S },
 
   // Accounts and documents

@@ -20,7 +20,8 @@ import type { PeerOrigin } from '../peers/origins.js';
 import type { RoomPeer } from '../peers/peer.js';
 import type { Room } from '../room/room.js';
 import { RateLimiter } from '../rateLimiter.js';
-import { sendBinary } from './wireFrames.js';
+import { rawSocketOf, sendBinary } from './wireFrames.js';
+import { UpdateBacklog } from './updateBacklog.js';
 
 let nextConnectionId = 1;
 
@@ -40,6 +41,8 @@ export class Connection implements RoomPeer {
   private largestQueued: { bytes: number; end: number } | null = null;
   /** Every line this connection logs names it. */
   private readonly logger: Logger;
+  /** Update frames held while the socket is busy, sent merged once it drains (updateBacklog.ts). */
+  private readonly backlog: UpdateBacklog;
 
   constructor(
     private readonly socket: WebSocket,
@@ -48,6 +51,22 @@ export class Connection implements RoomPeer {
     private readonly deps: { logger: Logger; metrics: Metrics; onClose(connection: Connection): void },
   ) {
     this.logger = deps.logger.child({ connection: this.id });
+    const raw = rawSocketOf(socket);
+    this.backlog = new UpdateBacklog(
+      {
+        get bufferedAmount() {
+          return socket.bufferedAmount;
+        },
+        get needsDrain() {
+          return raw?.writableNeedDrain === true;
+        },
+        onceDrained: (callback) => raw?.once('drain', callback),
+      },
+      (frame, count) => {
+        this.deps.metrics.inc('tandem_updates_coalesced_total', count);
+        this.send(frame);
+      },
+    );
     socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     socket.on('pong', () => {
       this.alive = true;
@@ -85,19 +104,30 @@ export class Connection implements RoomPeer {
    */
   send(frame: Uint8Array): void {
     if (this.state.kind !== 'open' || this.socket.readyState !== this.socket.OPEN) return;
-    const queued = this.socket.bufferedAmount;
-    // Bytes already written out of the queue (bufferedAmount also counts frame headers and pings, so this
-    // errs low, i.e. towards keeping the exemption a little longer, never towards closing an honest reader).
-    const drained = this.sentBytes - queued;
-    if (this.largestQueued && drained >= this.largestQueued.end) this.largestQueued = null;
-    const exempt = Math.max(this.largestQueued?.bytes ?? 0, frame.length);
-    if (queued + frame.length - exempt > MAX_SEND_QUEUE_BYTES) {
+    if (this.backlog.offer(frame)) {
+      // Held updates are this socket's memory too: they count against the bound like queued bytes.
+      if (this.exceedsQueueBound(0)) this.close(CloseCode.unavailable, 'slow consumer');
+      return;
+    }
+    if (this.exceedsQueueBound(frame.length)) {
       this.close(CloseCode.unavailable, 'slow consumer');
       return;
     }
     this.sentBytes += frame.length;
     if (frame.length >= (this.largestQueued?.bytes ?? 0)) this.largestQueued = { bytes: frame.length, end: this.sentBytes };
     sendBinary(this.socket, frame);
+  }
+
+  /** Whether queueing `frameBytes` more would pass the bound (see `send`): everything queued and held, the
+   *  new frame included, except the single largest frame still queued. */
+  private exceedsQueueBound(frameBytes: number): boolean {
+    const queued = this.socket.bufferedAmount;
+    // Bytes already written out of the queue (bufferedAmount also counts frame headers and pings, so this
+    // errs low, i.e. towards keeping the exemption a little longer, never towards closing an honest reader).
+    const drained = this.sentBytes - queued;
+    if (this.largestQueued && drained >= this.largestQueued.end) this.largestQueued = null;
+    const exempt = Math.max(this.largestQueued?.bytes ?? 0, frameBytes);
+    return queued + this.backlog.heldBytes + frameBytes - exempt > MAX_SEND_QUEUE_BYTES;
   }
 
   close(code: TandemCloseCode, reason: string): void {
@@ -161,6 +191,7 @@ export class Connection implements RoomPeer {
   private markClosed(code: number): void {
     if (this.state.kind === 'closed') return;
     this.state = { kind: 'closed', code };
+    this.backlog.clear();
     this.room?.leave(this);
     this.deps.onClose(this);
   }

@@ -47,9 +47,17 @@ function encodeBinaryFrame(payload: Uint8Array): Buffer {
   return frame;
 }
 
-/** The TCP socket under a ws WebSocket (ws keeps it as `_socket`; not part of its typed API). */
-interface WithRawSocket {
-  _socket?: { write(chunk: Buffer): boolean; writable?: boolean } | null;
+/** The stream under a ws WebSocket, as far as Tandem uses it. */
+export interface RawSocket {
+  write(chunk: Buffer): boolean;
+  readonly writable?: boolean;
+  readonly writableNeedDrain?: boolean;
+  once(event: 'drain', listener: () => void): unknown;
+}
+
+/** The TCP socket under a ws WebSocket (ws keeps it as `_socket`; not part of its typed API), or null. */
+export function rawSocketOf(socket: WebSocket): RawSocket | null {
+  return (socket as unknown as { _socket?: RawSocket | null })._socket ?? null;
 }
 
 /**
@@ -59,7 +67,7 @@ interface WithRawSocket {
  * every frame straight through; with one it could hold frames back while compressing, so ws frames all.
  */
 export function sendBinary(socket: WebSocket, payload: Uint8Array): void {
-  const raw = (socket as unknown as WithRawSocket)._socket;
+  const raw = rawSocketOf(socket);
   if (payload.length > MAX_SHARED_FRAME_BYTES || !raw || raw.writable === false || socket.extensions !== '') {
     socket.send(payload);
     return;

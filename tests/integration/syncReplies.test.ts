@@ -4,17 +4,11 @@
  * is closed as a slow consumer once all but its largest frame pass the bound.
  */
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocket, WebSocketServer } from 'ws';
-import type { Identity } from '../../shared/auth.js';
+import { WebSocket } from 'ws';
 import { CloseCode } from '../../shared/protocol/closeCodes.js';
 import { MAX_SEND_QUEUE_BYTES } from '../../shared/limits.js';
-import { createLogger } from '../../server/log.js';
-import { Metrics } from '../../server/metrics.js';
-import { Connection } from '../../server/transport/connection.js';
-
-const identity: Identity = { userId: 'u-test', name: 'Test', color: '#e5484d', role: 'editor', doc: '*' };
+import { listenWithConnections } from '../helpers/connectionServer.js';
 
 /** Bigger than the bound plus whatever the kernel buffers on loopback (a few MiB each way). */
 const BIG = Math.round(MAX_SEND_QUEUE_BYTES * 2.5);
@@ -24,23 +18,8 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
-/** A ws server that wraps each accepted socket in a Connection and hands it to the test. */
-async function listen(): Promise<{ port: number; next(): Promise<Connection> }> {
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-  await new Promise<void>((resolve) => wss.once('listening', resolve));
-  const waiting: Array<(connection: Connection) => void> = [];
-  wss.on('connection', (ws) => {
-    const connection = new Connection(ws, identity, false, { logger: createLogger('silent'), metrics: new Metrics(), onClose: () => undefined });
-    waiting.shift()?.(connection);
-  });
-  cleanups.push(() => {
-    for (const client of wss.clients) client.terminate();
-    wss.close();
-  });
-  return {
-    port: (wss.address() as AddressInfo).port,
-    next: () => new Promise((resolve) => waiting.push(resolve)),
-  };
+function listen() {
+  return listenWithConnections(cleanups);
 }
 
 /** A WebSocket client that completes the handshake and then never reads another byte. */
@@ -78,7 +57,7 @@ describe('send queue bound', () => {
     const sizes: number[] = [];
     client.on('message', (data: Buffer) => sizes.push(data.length));
     await new Promise<void>((resolve) => client.once('open', resolve));
-    const connection = await accepted;
+    const { connection } = await accepted;
 
     connection.send(new Uint8Array(BIG)); // the shared full state
     for (let i = 0; i < 100; i++) connection.send(small()); // the tail, queued right behind it
@@ -100,7 +79,7 @@ describe('send queue bound', () => {
     const server = await listen();
     const accepted = server.next();
     await nonReader(server.port);
-    const connection = await accepted;
+    const { connection } = await accepted;
 
     connection.send(new Uint8Array(BIG));
     for (let i = 0; i < 100; i++) connection.send(small());
@@ -114,7 +93,7 @@ describe('send queue bound', () => {
     const server = await listen();
     const accepted = server.next();
     await nonReader(server.port);
-    const connection = await accepted;
+    const { connection } = await accepted;
 
     const frame = 1024 * 1024;
     const boundFrames = MAX_SEND_QUEUE_BYTES / frame;
