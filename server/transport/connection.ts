@@ -64,7 +64,7 @@ export class Connection implements RoomPeer {
       },
       (frame, count) => {
         this.deps.metrics.inc('tandem_updates_coalesced_total', count);
-        this.send(frame);
+        if (this.state.kind === 'open' && this.socket.readyState === this.socket.OPEN) this.write(frame);
       },
     );
     socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
@@ -109,6 +109,11 @@ export class Connection implements RoomPeer {
       if (this.exceedsQueueBound(0)) this.close(CloseCode.unavailable, 'slow consumer');
       return;
     }
+    this.write(frame);
+  }
+
+  /** Queues `frame` on the socket, past the backlog, or closes a slow consumer. */
+  private write(frame: Uint8Array): void {
     if (this.exceedsQueueBound(frame.length)) {
       this.close(CloseCode.unavailable, 'slow consumer');
       return;

@@ -23,6 +23,11 @@ import { MessageType } from '../../shared/protocol/messages.js';
  *  room, far more than a healthy reader ever has queued, well under the slow-consumer bound. */
 export const BUSY_SOCKET_BYTES = 64 * 1024;
 
+/** Held bytes past which they are merged and queued at once, busy or not: one merge never takes more than a
+ *  few milliseconds of the event loop (merging is linear in its input), and what a slow reader is owed then
+ *  waits in its socket's queue, where the slow-consumer bound sees it. */
+export const MAX_HELD_BYTES = 1024 * 1024;
+
 /** y-protocols sync message subtype of an update (sync step 1 is 0, step 2 is 1). */
 const SYNC_UPDATE = 2;
 
@@ -61,7 +66,8 @@ export class UpdateBacklog {
     if (!update) return false;
     this.held.push(update);
     this.heldBytes += update.length;
-    if (this.held.length === 1) this.socket.onceDrained(() => this.flush());
+    if (this.heldBytes >= MAX_HELD_BYTES) this.flush();
+    else if (this.held.length === 1) this.socket.onceDrained(() => this.flush());
     return true;
   }
 
@@ -73,6 +79,8 @@ export class UpdateBacklog {
 
   private flush(): void {
     const held = this.held;
+    // A drain after a flush forced by MAX_HELD_BYTES finds nothing, or updates held since, whose own drain
+    // listener is also registered: either way, sending what is held now is right.
     if (held.length === 0) return;
     this.clear();
     this.release(encodeSyncUpdate(held.length === 1 ? (held[0] as Uint8Array) : Y.mergeUpdates(held)), held.length);
