@@ -8,8 +8,11 @@
  *   L2  a request is not granted while an enclosing or enclosed section is held by another user;
  *   L3  a holder's client that still requests the section renews the lease (expiresAt = now + lease);
  *   L4  a holder's client that drops the id releases the lock once none of the holder's clients asks;
- *   L5  a disconnect does not release: the lock stays until its lease lapses, so a reconnect of the
+ *   L5  a lost connection does not release: the lock stays until its lease lapses, so a reconnect of the
  *       same user within the lease keeps it (the new client's request renews it, by L3);
+ *   L5' a client that leaves cleanly (it removed its own state, or closed its socket as a closing tab or
+ *       a finished session does) lets go of what it held, as by L4: nobody waits a lease for someone who
+ *       is not coming back;
  *   L6  a lease that lapses frees the section; the next waiting request may then get it.
  */
 import type { LockEntry, LockTable } from '../../shared/locks/lockProtocol.js';
@@ -17,6 +20,10 @@ import type { LockEntry, LockTable } from '../../shared/locks/lockProtocol.js';
 /** A renewal only moves the expiry forward in steps of this size: every caret move updates awareness
  *  (up to 30/s), and republishing the table on each would broadcast it to every peer just as often. */
 export const RENEW_STEP_MS = 10_000;
+
+/** How a client went away: `left` on purpose (its tab closed, its session ended), or `lost` (a network
+ *  blip, a crash, a timeout) and maybe coming back. */
+export type Departure = 'left' | 'lost';
 
 export interface ClientLockState {
   userId: string;
@@ -79,17 +86,24 @@ export class LockArbiter {
   }
 
   /**
-   * A client's current state (`null` once it disconnected or its awareness state was removed).
-   * Returns whether the published table changed (a release or a renewal); grants happen in `settle`.
+   * A client's current state (`null` once it is gone: `departure` says whether it left cleanly or its
+   * connection was lost). Returns whether the published table changed (a release or a renewal); grants
+   * happen in `settle`.
    */
-  setClient(clientId: number, state: ClientLockState | null, now: number): boolean {
+  setClient(clientId: number, state: ClientLockState | null, now: number, departure: Departure = 'lost'): boolean {
     let changed = false;
     const previous = this.clients.get(clientId);
     if (state === null) {
       this.clients.delete(clientId);
-      // L5: drop the client from the requesters, but keep the lock until its lease lapses.
-      for (const lock of this.locks.values()) lock.requesters.delete(clientId);
-      return false;
+      for (const [sectionId, lock] of this.locks) {
+        // L5: a lost client leaves the requesters, the lock stays until its lease lapses. L5': a client
+        // that left cleanly releases, once no other client of the holder still asks.
+        if (lock.requesters.delete(clientId) && departure === 'left' && lock.requesters.size === 0) {
+          this.locks.delete(sectionId);
+          changed = true;
+        }
+      }
+      return changed;
     }
     const requests = new Map<string, number>();
     for (const sectionId of state.requests) requests.set(sectionId, previous?.requests.get(sectionId) ?? now);

@@ -7,7 +7,8 @@
  * grants it to the first request it saw and publishes `{ v: 1, locks }` under its own clientID, which
  * no connection may write (awarenessPolicy) and which no client state can imitate (the room strips
  * `locks` from client states). The holder's awareness renewals extend the lease; dropping the id
- * releases; a disconnect keeps the lock until the lease lapses.
+ * releases; leaving cleanly (removing its own state, or a closing tab's socket close) releases; a lost
+ * connection keeps the lock until the lease lapses, so a network blip does not cost it.
  *
  * Which requests count (the arbiter only ever sees these):
  *   - only those of a connection with the editor role: a viewer cannot edit, so it may not hold (or queue
@@ -33,7 +34,7 @@ import type { Metrics } from '../metrics.js';
 import type { RoomPeer } from '../peers/peer.js';
 import type { AwarenessChange } from '../../shared/protocol/awarenessWire.js';
 import type { LockAuthority } from './lockAuthority.js';
-import { type ClientLockState, LockArbiter, type SectionStructure } from './lockArbiter.js';
+import { type ClientLockState, type Departure, LockArbiter, type SectionStructure } from './lockArbiter.js';
 import { type RevertedSection, SectionGuard } from './sectionGuard.js';
 
 /** A change the server refused because it touched a section someone else holds (for the timeline). */
@@ -83,7 +84,7 @@ export class RoomLocks implements LockAuthority {
   };
   private readonly onAwarenessUpdate = (change: AwarenessChange, origin: unknown): void => {
     if (origin === 'local') return;
-    this.applyAwareness(change);
+    this.applyAwareness(change, departureOf(origin));
   };
 
   constructor(private readonly deps: RoomLocksDeps) {
@@ -156,14 +157,14 @@ export class RoomLocks implements LockAuthority {
     return [{ docName: this.deps.docName, sectionId, sectionTitle: title, userId, holder, at: this.now(), blocksRemoved, blocksRestored, blocksRewritten }];
   }
 
-  private applyAwareness({ added, updated, removed }: AwarenessChange): void {
+  private applyAwareness({ added, updated, removed }: AwarenessChange, departure: Departure = 'lost'): void {
     const now = this.now();
     const states = this.deps.awareness.getStates();
     let changed = false;
     for (const clientId of added.concat(updated, removed)) {
       // The server's own entry (the table) is under the awareness clientID, which may differ from the doc's.
       if (clientId === this.deps.awareness.clientID) continue;
-      changed = this.arbiter.setClient(clientId, this.countedLockState(clientId, states.get(clientId)), now) || changed;
+      changed = this.arbiter.setClient(clientId, this.countedLockState(clientId, states.get(clientId)), now, departure) || changed;
     }
     this.settle(changed);
   }
@@ -230,6 +231,18 @@ export class RoomLocks implements LockAuthority {
       overlaps: (a, b) => a === b || ancestors(a).has(b) || ancestors(b).has(a),
     };
   }
+}
+
+/** Origin of the removal of a connection's states when it closed its socket as a leaving client does
+ *  (server/room/roomAwareness.ts); `PEER_LOST` when its connection was lost. */
+export const PEER_LEFT = 'peer left';
+export const PEER_LOST = 'peer lost';
+
+/** A state removed by its own client (a peer origin: it set itself to null) or by a clean close was left on
+ *  purpose; one removed because the connection was lost or timed out (y-protocols' 'timeout') was not. */
+function departureOf(origin: unknown): Departure {
+  if (origin === PEER_LEFT) return 'left';
+  return typeof origin === 'object' && origin !== null && (origin as { kind?: unknown }).kind === 'peer' ? 'left' : 'lost';
 }
 
 /** What the arbiter needs from a client's (server-stamped) awareness state; null when it left. */

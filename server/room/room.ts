@@ -34,6 +34,7 @@ import { sectionsChangedByRestore } from '../history/restore.js';
 import { EventKind, type DocumentStore } from '../storage/types.js';
 import type { LockAuthority } from '../locks/lockAuthority.js';
 import { RoomLocks } from '../locks/roomLocks.js';
+import type { Departure } from '../locks/lockArbiter.js';
 import type { InboundMessage } from './decodeFrame.js';
 import { applyStoredDocument } from '../storage/storedDocument.js';
 import { AwarenessBatch, RoomAwareness } from './roomAwareness.js';
@@ -234,9 +235,11 @@ export class Room implements ServerChangeTarget {
     return [...this.peers];
   }
 
-  leave(peer: RoomPeer): void {
+  /** `departure`: whether the peer left on purpose (its locks are released at once) or its connection was
+   *  lost (they wait out their lease, in case it comes back). */
+  leave(peer: RoomPeer, departure: Departure = 'lost'): void {
     if (!this.peers.delete(peer)) return;
-    this.awarenessGate.release(peer);
+    this.awarenessGate.release(peer, departure);
     if (this.peers.size === 0) this.deps.onIdle(this);
   }
 

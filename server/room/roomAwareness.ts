@@ -9,7 +9,8 @@ import type { Identity } from '../../shared/auth.js';
 import { AWARENESS_RATE_BURST, AWARENESS_RATE_PER_SECOND } from '../../shared/limits.js';
 import { decodeAwarenessUpdate, encodeAwarenessUpdate as encodeEntries } from '../../shared/protocol/awarenessWire.js';
 import { CloseCode } from '../../shared/protocol/closeCodes.js';
-import { withoutLockTable } from '../locks/roomLocks.js';
+import { PEER_LEFT, PEER_LOST, withoutLockTable } from '../locks/roomLocks.js';
+import type { Departure } from '../locks/lockArbiter.js';
 import type { Metrics } from '../metrics.js';
 import { RateLimiter } from '../rateLimiter.js';
 import { admitAwarenessEntries } from './awarenessPolicy.js';
@@ -77,12 +78,13 @@ export class RoomAwareness {
     if (accepted.length > 0) applyAwarenessUpdate(this.awareness, encodeEntries(accepted.map(withoutLockTable)), peer.origin);
   }
 
-  /** The peer left: its states go with it, for everyone. */
-  release(peer: RoomPeer): void {
+  /** The peer left (`left`: on purpose) or its connection was lost: its states go with it, for everyone;
+   *  the removal's origin tells the locks which (roomLocks.ts). */
+  release(peer: RoomPeer, departure: Departure): void {
     const owned = [...(this.ownedBy.get(peer) ?? [])];
     this.ownedBy.delete(peer);
     for (const clientId of owned) this.owners.delete(clientId);
-    if (owned.length > 0) removeAwarenessStates(this.awareness, owned, 'peer left');
+    if (owned.length > 0) removeAwarenessStates(this.awareness, owned, departure === 'left' ? PEER_LEFT : PEER_LOST);
   }
 
   private own(peer: RoomPeer, clientId: number): void {

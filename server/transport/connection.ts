@@ -25,6 +25,11 @@ import { UpdateBacklog } from './updateBacklog.js';
 
 let nextConnectionId = 1;
 
+/** Close codes a client sends when it leaves on purpose: 1000 (its session ended) and 1001 (going away: the
+ *  browser closes a tab's sockets with it). A lost link closes without a code (1006) or with none given
+ *  (1005: y-websocket's own reconnect closes that way), and the server's own closes are 4xxx. */
+const LEAVING_CLOSE_CODES: ReadonlySet<number> = new Set([1000, 1001]);
+
 /** Whether this server-side socket still carries frames (the client's ConnectionState is its own, richer machine). */
 type SocketState = { kind: 'open' } | { kind: 'closed'; code: number };
 
@@ -197,7 +202,7 @@ export class Connection implements RoomPeer {
     if (this.state.kind === 'closed') return;
     this.state = { kind: 'closed', code };
     this.backlog.clear();
-    this.room?.leave(this);
+    this.room?.leave(this, LEAVING_CLOSE_CODES.has(code) ? 'left' : 'lost');
     this.deps.onClose(this);
   }
 }

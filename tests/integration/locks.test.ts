@@ -228,13 +228,39 @@ describe('locks: server enforcement (stock clients)', () => {
     await waitForLock(bob, 's-clause', true);
     const since = lockTable(bob)['s-clause']?.since;
 
-    ada.provider.disconnect();
+    // A network blip: the connection dies without a close handshake (a deliberate disconnect() announces
+    // leaving, see the next test); the provider reconnects by itself.
+    ada.provider.shouldConnect = false;
+    (ada.provider.ws as unknown as { _socket: { destroy(): void } })._socket.destroy();
     await waitUntil(() => !bob.provider.awareness.getStates().has(ada.doc.clientID), [[bob.provider.awareness, 'change']], 'Ada gone');
     requestLock(bob, 's-clause');
     textAt(ada, 3).insert(0, 'reconnected ');
     ada.provider.connect();
     await waitConverged([ada, bob], (texts) => texts[3] === 'reconnected clause text', "Ada's edit accepted after her reconnect");
     expect(lockTable(bob)['s-clause']).toMatchObject({ name: 'Ada', since });
+  });
+
+  it('frees a section at once when its holder leaves on purpose: her tab closes (1001) or her client removes its state', async () => {
+    const srv = await server();
+    const [adaToken, bobToken, cyToken] = await Promise.all(['Ada', 'Bob', 'Cy'].map((name) => editorToken(name)));
+    const ada = client(srv.url, 'locks-leave', adaToken as string);
+    const bob = client(srv.url, 'locks-leave', bobToken as string);
+    const cy = client(srv.url, 'locks-leave', cyToken as string);
+    await Promise.all([ada, bob, cy].map((c) => waitSynced(c)));
+    await seed(ada, [bob, cy]);
+    requestLock(ada, 's-clause');
+    await waitForLock(bob, 's-clause', true);
+    requestLock(bob, 's-clause');
+
+    // A browser closes a closing tab's sockets with 1001 (going away), and sends nothing else.
+    ada.provider.shouldConnect = false;
+    ada.provider.ws?.close(1001, 'going away');
+    await waitUntil(() => lockTable(cy)['s-clause']?.name === 'Bob', [[cy.provider.awareness, 'change']], 'Bob gets the section Ada left', 5_000, () => lockTable(cy));
+
+    // A stock client that disconnects (leaving a document: provider.destroy()) first sends its own state as
+    // removed.
+    bob.provider.disconnect();
+    await waitForLock(cy, 's-clause', false);
   });
 
   it('publishes the lock table only in the server’s entry; a client cannot imitate it', async () => {

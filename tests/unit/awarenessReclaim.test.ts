@@ -57,7 +57,7 @@ describe('RoomAwareness: clientID bindings', () => {
     expect(room.bindings.userOf(7)).toBe('u-ada');
     expect(room.bindings.takeUnsaved()).toEqual([{ clientId: 7, userId: 'u-ada' }]);
     expect(room.gate.identityOf(7)).toBe(ADA);
-    room.gate.release(ada);
+    room.gate.release(ada, 'lost');
     expect(room.gate.identityOf(7)).toBeUndefined();
   });
 
@@ -65,7 +65,7 @@ describe('RoomAwareness: clientID bindings', () => {
     const room = setup();
     const ada = peer(ADA);
     room.send(ada, { clientId: 7, clock: 3, state: { note: 'ada' } });
-    room.gate.release(ada);
+    room.gate.release(ada, 'lost');
     expect(room.stateOf(7)).toBeUndefined();
     const clock = room.clockOf(7) as number;
 

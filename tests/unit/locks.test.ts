@@ -102,6 +102,19 @@ describe('LockArbiter', () => {
     expect(arbiter.expire(LEASE + 1)).toBe(false);
   });
 
+  it("L5': a client that left cleanly releases at once (unless another tab of the holder asks), and the next request gets it", () => {
+    const arbiter = new LockArbiter(LEASE);
+    arbiter.setClient(1, ada(['s', 't']), 0);
+    arbiter.setClient(4, ada(['t']), 0); // Ada's second tab asks for t too
+    arbiter.settle(0, flat);
+    arbiter.setClient(2, bob(['s', 't']), 1);
+    expect(arbiter.setClient(1, null, 1_000, 'left')).toBe(true);
+    expect(arbiter.holderOf('s')).toBeUndefined();
+    expect(arbiter.holderOf('t')?.userId).toBe('u-ada');
+    expect(arbiter.settle(1_000, flat)).toEqual(['s']);
+    expect(arbiter.holderOf('s')?.userId).toBe('u-bob');
+  });
+
   it('L6: a lapsed lease frees the section for the next request', () => {
     const arbiter = new LockArbiter(LEASE);
     arbiter.setClient(1, ada(['s']), 0);
