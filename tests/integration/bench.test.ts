@@ -37,7 +37,7 @@ function tableRows(markdown: string): string[][] {
     .map((line) => line.split('|').slice(2, 5).map((cell) => cell.trim()));
 }
 
-test('the tiny bench reports every scenario and metric for both servers, with no delivery lost', { timeout: 120_000 }, async () => {
+test('the tiny bench reports every scenario and metric for both servers, with no delivery lost', { timeout: 240_000 }, async () => {
   const reportPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-')), 'benchmarks.md');
   await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/run.ts'], {
     cwd: REPO_ROOT,
