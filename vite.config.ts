@@ -20,6 +20,37 @@ function precompress(): Plugin {
   };
 }
 
+/** Where the build's asset list goes (dist/client/asset-manifest.json); client/public/sw.js reads it. */
+const ASSET_MANIFEST = 'asset-manifest.json';
+
+/**
+ * Writes the list of every file the build emits under assets/ (entry, lazy chunks, CSS), so the service
+ * worker can cache the chunks loaded on demand before the network goes away; index.html names only the
+ * first download. `order: 'post'` lists the bundle as written, after the CSS plugin drops empty chunks.
+ */
+function assetManifest(): Plugin {
+  let base = '/';
+  let assetsDir = 'assets';
+  return {
+    name: 'tandem-asset-manifest',
+    apply: 'build',
+    configResolved(config) {
+      base = config.base;
+      assetsDir = config.build.assetsDir;
+    },
+    generateBundle: {
+      order: 'post',
+      handler(_options, bundle) {
+        const assets = Object.keys(bundle)
+          .filter((fileName) => fileName.startsWith(`${assetsDir}/`) && !fileName.endsWith('.map'))
+          .sort()
+          .map((fileName) => `${base}${fileName}`);
+        this.emitFile({ type: 'asset', fileName: ASSET_MANIFEST, source: `${JSON.stringify({ assets }, null, 2)}\n` });
+      },
+    },
+  };
+}
+
 const LINKIFY_ON_DEMAND = path.resolve(import.meta.dirname, 'client/editor/linkifyOnDemand.ts');
 
 /**
@@ -50,7 +81,7 @@ function linkifyOnDemand(): Plugin {
 export default defineConfig({
   root: 'client',
   publicDir: 'public',
-  plugins: [react(), linkifyOnDemand(), precompress()],
+  plugins: [react(), linkifyOnDemand(), assetManifest(), precompress()],
   resolve: {
     // One copy of each: two copies of yjs break `instanceof` checks and y-tiptap's plugin keys.
     dedupe: ['yjs', 'lib0', 'y-protocols', '@tiptap/y-tiptap', '@tiptap/pm', '@tiptap/core'],
