@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const server = await createTandemServer(config, { logger });
   // Someone who ran `npm start` in a terminal is told where to go; logs piped to a collector stay JSON only.
-  if (process.stdout.isTTY) console.log(`\nTandem is running: open ${server.url.replace('127.0.0.1', 'localhost')} in your browser (Ctrl+C stops it).\n`);
+  if (process.stdout.isTTY) process.stdout.write(`\nTandem is running: open ${server.url.replace('127.0.0.1', 'localhost')} in your browser (Ctrl+C stops it).\n\n`);
   let signals = 0;
   const stop = (signal: string): void => {
     signals++;
