@@ -1,82 +1,102 @@
 /**
  * The write path over the SQL seam: load, append (seqs allocated by the database), compact. Every append
- * is one transaction per call; the rows of a batch go in one statement per table, not one round trip per row.
+ * is one transaction per call, sent as one batch (one round trip to SQLite's worker): the rows of a batch go
+ * in one statement per table, not one per row, and each row's seq is a parameter filled in from the answer
+ * of the batch's own allocation, so nothing waits in between for the database to answer.
  */
 import { authorsOf, encodeEventMeta } from './eventMetaCodec.js';
 import type { StoreTables } from './documentSchema.js';
-import { insertRows, type SqlDatabase } from './sql/database.js';
+import { insertStatements, type SqlDatabase, type SqlEarlierAnswer, type SqlRow, type SqlStatement } from './sql/database.js';
 import type { AppendBatch, AppendedRange, Checkpoint, ClientBinding, NewLogRow, StoredDocument, WriteLog } from './types.js';
 
 export function sqlWriteLog(db: SqlDatabase, t: StoreTables): WriteLog {
+  const readHead = `SELECT last_seq FROM ${t.logHeads} WHERE doc = ?`;
+
   /**
-   * Takes the document's next `count` seqs. The upsert locks the document's counter row until commit, so
-   * concurrent appenders of one document (several instances on PostgreSQL) queue here and get disjoint,
-   * consecutive ranges. With no rows it reads the latest seq (0 for a document never written).
+   * Takes the document's next `count` seqs; its answer (the statement's one row) holds the new `last_seq`.
+   * The upsert locks the document's counter row until commit, so concurrent appenders of one document
+   * (several instances on PostgreSQL) queue here and get disjoint, consecutive ranges. With no rows it reads
+   * the latest seq (no row: a document never written).
    */
-  async function allocate(tx: SqlDatabase, docName: string, count: number): Promise<AppendedRange> {
-    if (count === 0) {
-      const head = await tx.get(`SELECT last_seq FROM ${t.logHeads} WHERE doc = ?`, [docName]);
-      const lastSeq = Number(head?.last_seq ?? 0);
-      return { firstSeq: lastSeq + 1, lastSeq };
-    }
-    const head = await tx.get(
-      `INSERT INTO ${t.logHeads} (doc, last_seq) VALUES (?, ?)
+  function allocate(docName: string, count: number): SqlStatement {
+    if (count === 0) return { sql: readHead, params: [docName] };
+    return {
+      sql: `INSERT INTO ${t.logHeads} (doc, last_seq) VALUES (?, ?)
        ON CONFLICT (doc) DO UPDATE SET last_seq = ${t.logHeads}.last_seq + excluded.last_seq RETURNING last_seq`,
-      [docName, count],
-    );
-    const lastSeq = Number(head?.last_seq);
+      params: [docName, count],
+    };
+  }
+
+  /** The range `count` rows took, from the allocation's row (none: a document never written, at 0). */
+  function rangeOf(head: SqlRow | undefined, count: number): AppendedRange {
+    const lastSeq = Number(head?.last_seq ?? 0);
     return { firstSeq: lastSeq - count + 1, lastSeq };
   }
 
-  /** One document's rows and bindings inside the caller's transaction. Only rows touch the documents table:
-   *  a presence-only binding is no write that reorders listDocuments. */
-  async function appendBatch(tx: SqlDatabase, { docName, rows, bindings = [] }: AppendBatch): Promise<AppendedRange> {
-    const range = await allocate(tx, docName, rows.length);
-    if (rows.length > 0) await appendRows(tx, docName, rows, range.firstSeq);
-    if (bindings.length > 0) await insertBindings(tx, docName, bindings);
-    return range;
+  /** One document's statements, the allocation first, at index `head` of the whole batch. Only rows touch
+   *  the documents table: a presence-only binding is no write that reorders listDocuments. */
+  function batchStatements({ docName, rows, bindings = [] }: AppendBatch, head: number): SqlStatement[] {
+    return [allocate(docName, rows.length), ...rowStatements(docName, rows, head), ...bindingStatements(docName, bindings)];
   }
 
-  async function appendRows(tx: SqlDatabase, docName: string, rows: readonly NewLogRow[], firstSeq: number): Promise<void> {
-    await insertRows(
-      tx,
+  function rowStatements(docName: string, rows: readonly NewLogRow[], head: number): SqlStatement[] {
+    if (rows.length === 0) return [];
+    // Row i of n takes last_seq - (n - 1 - i), last_seq being what the allocation at `head` returned.
+    const seq = (i: number): SqlEarlierAnswer => ({ earlier: head, column: 'last_seq', plus: -(rows.length - 1 - i) });
+    const statements = insertStatements(
       t.updates,
       ['doc', 'seq', 'data', 'user_id', 'created_at', 'meta'],
-      rows.map((row, i) => [docName, firstSeq + i, row.update, row.userId, row.createdAt, encodeEventMeta(row.meta)]),
+      rows.map((row, i) => [docName, seq(i), row.update, row.userId, row.createdAt, encodeEventMeta(row.meta)]),
     );
     const authors = authorsOf(rows);
     if (authors.length > 0) {
       // The WHERE keeps an unchanged author's row untouched (no write per keystroke for the same name).
-      await insertRows(
-        tx,
-        t.authors,
-        ['doc', 'user_id', 'name', 'color', 'updated_at'],
-        authors.map((author) => [docName, author.userId, author.name, author.color, author.at]),
-        `ON CONFLICT (doc, user_id) DO UPDATE SET name = excluded.name, color = excluded.color, updated_at = excluded.updated_at
+      statements.push(
+        ...insertStatements(
+          t.authors,
+          ['doc', 'user_id', 'name', 'color', 'updated_at'],
+          authors.map((author) => [docName, author.userId, author.name, author.color, author.at]),
+          `ON CONFLICT (doc, user_id) DO UPDATE SET name = excluded.name, color = excluded.color, updated_at = excluded.updated_at
          WHERE ${t.authors}.name IS DISTINCT FROM excluded.name OR ${t.authors}.color IS DISTINCT FROM excluded.color`,
+        ),
       );
     }
     const at = rows[rows.length - 1]?.createdAt ?? Date.now();
-    await tx.run(
-      `INSERT INTO ${t.documents} (name, created_at, updated_at) VALUES (?, ?, ?)
+    statements.push({
+      sql: `INSERT INTO ${t.documents} (name, created_at, updated_at) VALUES (?, ?, ?)
        ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at`,
-      [docName, at, at],
-    );
+      params: [docName, at, at],
+    });
+    return statements;
   }
 
   /** DO NOTHING: a clientID keeps the user it was first bound to. Within one batch the first listed wins,
    *  decided here rather than left to the order an engine processes one statement's rows in. */
-  async function insertBindings(tx: SqlDatabase, docName: string, bindings: readonly ClientBinding[]): Promise<void> {
+  function bindingStatements(docName: string, bindings: readonly ClientBinding[]): SqlStatement[] {
+    if (bindings.length === 0) return [];
     const firstPerClient = new Map<number, string>();
     for (const binding of bindings) if (!firstPerClient.has(binding.clientId)) firstPerClient.set(binding.clientId, binding.userId);
     const now = Date.now();
-    await insertRows(
-      tx,
+    return insertStatements(
       t.bindings,
       ['doc', 'client_id', 'user_id', 'created_at'],
       [...firstPerClient].map(([clientId, userId]) => [docName, clientId, userId, now]),
       'ON CONFLICT (doc, client_id) DO NOTHING',
     );
+  }
+
+  /** Every batch's statements in one transaction (one commit, one fsync), each batch's allocation before its
+   *  rows; answers each batch's range from its allocation's result. A document listed twice gets two
+   *  consecutive ranges, as two appends in a row would. */
+  async function appendBatches(batches: readonly AppendBatch[]): Promise<AppendedRange[]> {
+    const statements: SqlStatement[] = [];
+    const heads: number[] = [];
+    for (const batch of batches) {
+      heads.push(statements.length);
+      statements.push(...batchStatements(batch, statements.length));
+    }
+    const results = await db.batch(statements);
+    return batches.map((batch, i) => rangeOf(results[heads[i] as number]?.rows[0], batch.rows.length));
   }
 
   return {
@@ -102,17 +122,13 @@ export function sqlWriteLog(db: SqlDatabase, t: StoreTables): WriteLog {
     },
     async append(docName, rows, bindings = []) {
       // Nothing to write: no transaction, just where the log stands.
-      if (rows.length === 0 && bindings.length === 0) return allocate(db, docName, 0);
-      return db.transaction((tx) => appendBatch(tx, { docName, rows, bindings }));
+      if (rows.length === 0 && bindings.length === 0) {
+        return rangeOf(await db.get(readHead, [docName]), 0);
+      }
+      const [range] = await appendBatches([{ docName, rows, bindings }]);
+      return range as AppendedRange;
     },
-    async appendMany(batches) {
-      // One transaction for every batch: one commit, one fsync.
-      return db.transaction(async (tx) => {
-        const ranges: AppendedRange[] = [];
-        for (const batch of batches) ranges.push(await appendBatch(tx, batch));
-        return ranges;
-      });
-    },
+    appendMany: appendBatches,
     async compact(docName, checkpoint: Checkpoint, options = {}) {
       await db.transaction(async (tx) => {
         // The refusal is part of the upsert (no row changes when it would move back), so two compactions

@@ -2,8 +2,9 @@
  * SQLite on its own thread. better-sqlite3 is synchronous: run on the main thread, every COMMIT's fsync
  * (WAL, synchronous = FULL) blocks the event loop, and every room's deliveries wait behind it (the largest
  * self-time item in a profile of the server under load). Here a worker thread owns the connection; the main
- * thread sends it one statement at a time and awaits the answer, so the loop keeps delivering while the
- * disk works.
+ * thread sends it a statement, or a batch of statements with their BEGIN and COMMIT, and awaits the answer,
+ * so the loop keeps delivering while the disk works. Each message costs a structured clone both ways and a
+ * wake-up of each thread: an append is one batch, so one message each way, not one per statement.
  *
  * The worker's program is source text run with `eval`, so it works the same from the built JavaScript, under
  * tsx and under vitest (a worker file would need its own TypeScript loader in the last two, and the build
@@ -15,13 +16,16 @@ import { Worker } from 'node:worker_threads';
 
 export type WorkerOp = 'all' | 'get' | 'run' | 'exec' | 'close';
 
-/** What the worker is sent (see WORKER_SOURCE). */
-interface Request {
-  id: number;
-  op: WorkerOp;
-  sql: string;
-  params: readonly unknown[];
+/** One statement of a batch, as the worker is sent it. */
+export interface WorkerStatement {
+  readonly sql: string;
+  readonly params?: readonly unknown[];
 }
+
+/** What the worker is sent (see WORKER_SOURCE). */
+type Request =
+  | { id: number; op: WorkerOp; sql: string; params: readonly unknown[] }
+  | { id: number; op: 'batch'; statements: readonly WorkerStatement[]; transaction: boolean };
 
 type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; message: string; code?: string };
 
@@ -29,7 +33,10 @@ type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false
  * The worker's program, as source text: plain JavaScript, because a function's own text would carry what the
  * TypeScript transform added to it (tsx's name-keeping helper, for one), which the worker does not have.
  * It answers each request `{ id, op, sql, params }` with `{ id, ok, result }` or `{ id, ok: false, message,
- * code }`, and sends `{ id: 0 }` once the connection is open.
+ * code }`, and sends `{ id: 0 }` once the connection is open. A `batch` request `{ id, op: 'batch',
+ * statements, transaction }` runs each `{ sql, params }` in order and answers `[{ rows, changes }, …]`; with
+ * `transaction` it wraps them in BEGIN IMMEDIATE … COMMIT and rolls back if any of them (or COMMIT) fails.
+ * A parameter `{ earlier, column, plus }` stands for a number an earlier statement of the batch returned.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -55,6 +62,44 @@ function statement(sql) {
   cache.set(sql, prepared);
   return prepared;
 }
+// A parameter { earlier, column, plus } is a number from an earlier statement's first row (database.ts,
+// resolveEarlierAnswer: keep the two alike).
+function earlierAnswer(param, results) {
+  if (typeof param !== 'object' || param === null || ArrayBuffer.isView(param)) return param;
+  const row = results[param.earlier] && results[param.earlier].rows[0];
+  const value = row ? row[param.column] : undefined;
+  if (typeof value !== 'number') throw new Error('batch statement ' + param.earlier + ' answered no number in ' + param.column);
+  return value + param.plus;
+}
+// A statement that returns rows (SELECT, RETURNING) is read with all(): run() would drop its rows.
+function runBatch(statements) {
+  const results = [];
+  for (const { sql, params = [] } of statements) {
+    const prepared = statement(sql);
+    const values = params.map((param) => earlierAnswer(param, results));
+    if (prepared.reader) {
+      const rows = prepared.all(...values);
+      results.push({ rows, changes: rows.length });
+    } else {
+      results.push({ rows: [], changes: prepared.run(...values).changes });
+    }
+  }
+  return results;
+}
+function transaction(statements) {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const results = runBatch(statements);
+    db.exec('COMMIT');
+    return results;
+  } catch (error) {
+    // Some failures end the transaction themselves; the caller gets the statement's error either way.
+    if (db.inTransaction) {
+      try { db.exec('ROLLBACK'); } catch {}
+    }
+    throw error;
+  }
+}
 parentPort.on('message', (request) => {
   try {
     let result = null;
@@ -62,6 +107,7 @@ parentPort.on('message', (request) => {
     else if (request.op === 'get') result = statement(request.sql).get(...request.params);
     else if (request.op === 'run') result = statement(request.sql).run(...request.params).changes;
     else if (request.op === 'exec') db.exec(request.sql);
+    else if (request.op === 'batch') result = request.transaction ? transaction(request.statements) : runBatch(request.statements);
     else if (request.op === 'close') {
       db.close();
       parentPort.postMessage({ id: request.id, ok: true, result: null });
@@ -76,9 +122,14 @@ parentPort.on('message', (request) => {
 parentPort.postMessage({ id: 0, ok: true, result: 'ready' });
 `;
 
-/** One SQLite connection in a worker thread: `call` runs one operation there. */
+/** One SQLite connection in a worker thread: `call` runs one operation there, `batch` a list of statements
+ *  (in a transaction of its own, or in the one the caller opened with `call('exec', 'BEGIN …')`). Each is one
+ *  message to the worker and one back. */
 export interface SqliteWorker {
   call(op: WorkerOp, sql?: string, params?: readonly unknown[]): Promise<unknown>;
+  batch(statements: readonly WorkerStatement[], options: { transaction: boolean }): Promise<unknown>;
+  /** For tests: how many requests have been posted to the worker (each gets exactly one reply). */
+  readonly requestsSent: number;
   /** Closes the connection and ends the thread. */
   close(): Promise<void>;
   /** For tests: kills the thread as a crash would. */
@@ -114,22 +165,31 @@ export async function startSqliteWorker(file: string, pragmas: readonly string[]
   worker.on('exit', (code) => die(new Error(`SQLite worker exited (code ${code})`)));
   await ready;
 
-  const call = (op: WorkerOp, sql = '', params: readonly unknown[] = []): Promise<unknown> => {
+  let requestsSent = 0;
+  const send = (request: Request): Promise<unknown> => {
     if (dead) return Promise.reject(dead);
-    const id = nextId++;
     if (pending.size === 0) worker.ref();
     return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      worker.postMessage({ id, op, sql, params } satisfies Request);
+      pending.set(request.id, { resolve, reject });
+      requestsSent++;
+      worker.postMessage(request);
     });
   };
+  const call = (op: WorkerOp, sql = '', params: readonly unknown[] = []): Promise<unknown> => send({ id: nextId++, op, sql, params });
   return {
     call,
+    batch: (statements, { transaction }) => send({ id: nextId++, op: 'batch', statements, transaction }),
+    get requestsSent() {
+      return requestsSent;
+    },
     close: async () => {
       if (dead) return;
       const exited = new Promise((resolve) => worker.once('exit', resolve));
       await call('close');
       dead = new Error('SQLite database is closed');
+      // The reply unref'd the thread; until it has exited, something must keep the process alive, or a
+      // script whose last work is this close ends with its await unsettled (exit code 13).
+      worker.ref();
       await exited;
     },
     terminate: async () => {
