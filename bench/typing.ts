@@ -9,6 +9,9 @@
  *   TYPING_SKIP_CURRENT=1                                 only the TYPING_COMPARE build
  *   TYPING_PROFILE=1                                      also print the functions with the most self time
  *                                                          while typing in the big document (CPU profile)
+ *   TYPING_TRACE=1                                        also print the renderer's own work per key in the big
+ *                                                          document (Chromium trace events, self time): what the
+ *                                                          CPU profile lumps together as "(program)"
  *
  * The document is opened with a host-application token (localStorage `tandem.session`), a path every
  * version of the client keeps. Each key is measured in the page: from the keydown event's timestamp to
@@ -31,6 +34,7 @@ const KEYS = Number(process.env.TYPING_KEYS ?? 300);
 const ROUNDS = Number(process.env.TYPING_ROUNDS ?? 3);
 const COMPARE = process.env.TYPING_COMPARE ?? null;
 const PROFILE = process.env.TYPING_PROFILE === '1';
+const TRACE = process.env.TYPING_TRACE === '1';
 /** ~200 pages: 1,700 paragraphs of ~60 words (~100,000 words), a heading every 30 paragraphs. */
 const BIG_PARAGRAPHS = 1700;
 const WORDS = 'the quick collaborative editor merges every change without losing a single keystroke while people type'.split(' ');
@@ -133,10 +137,13 @@ async function measure(browser: Browser, build: Build, paragraphs: number, keys 
     await profiler?.send('Performance.enable');
     const before = profiler ? await rendererMetrics(profiler) : null;
     await profiler?.send('Profiler.start');
+    const tracing = TRACE && paragraphs === BIG_PARAGRAPHS;
+    if (tracing) await browser.startTracing(page, { categories: TRACE_CATEGORIES });
     for (let key = 0; key < keys; key++) {
       await page.keyboard.press(key % 12 === 11 ? 'Space' : 'KeyA');
       await page.waitForFunction((count) => (window as unknown as { __typing: number[] }).__typing.length > count, key);
     }
+    if (tracing) printTraceSelfTime(JSON.parse((await browser.stopTracing()).toString()) as TraceFile, build.label, keys);
     if (profiler && before) {
       printHottest((await profiler.send('Profiler.stop')).profile, build.label);
       printMetricsPerKey(before, await rendererMetrics(profiler), build.label);
@@ -184,6 +191,41 @@ function printHottest(profile: CpuProfile, label: string): void {
   }
   console.log(`\nself time while typing, ${label} (top 25 of ${total} samples)`);
   for (const [name, count] of [...hits].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${((100 * count) / total).toFixed(1).padStart(5)}%  ${name}`);
+}
+
+const TRACE_CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink', 'cc', 'toplevel', 'v8'];
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  ts: number;
+  dur?: number;
+  pid: number;
+  tid: number;
+  args?: { name?: string };
+}
+type TraceFile = { traceEvents: TraceEvent[] } | TraceEvent[];
+
+/** Self time per trace event on the page's main thread, in ms per key: nested events are subtracted from
+ *  their parent, so "FunctionCall" is script and e.g. "Editor::SyncSelection" is Blink's own work. */
+function printTraceSelfTime(trace: TraceFile, label: string, keys: number): void {
+  const events = Array.isArray(trace) ? trace : trace.traceEvents;
+  const mainThreads = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  const self = new Map<string, number>();
+  for (const thread of mainThreads) {
+    const complete = events.filter((e) => e.ph === 'X' && e.dur !== undefined && `${e.pid}:${e.tid}` === thread);
+    complete.sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
+    const open: TraceEvent[] = [];
+    for (const event of complete) {
+      while (open.length > 0 && (open.at(-1) as TraceEvent).ts + ((open.at(-1) as TraceEvent).dur ?? 0) <= event.ts) open.pop();
+      const parent = open.at(-1);
+      if (parent) self.set(parent.name, (self.get(parent.name) ?? 0) - (event.dur ?? 0));
+      self.set(event.name, (self.get(event.name) ?? 0) + (event.dur ?? 0));
+      open.push(event);
+    }
+  }
+  console.log(`\nrenderer main thread while typing, ${label}: self time per key (top 15)`);
+  for (const [name, micros] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`${(micros / 1000 / keys).toFixed(2).padStart(8)} ms  ${name}`);
 }
 
 function launchBrowser(): Promise<Browser> {

@@ -16,10 +16,11 @@ import { useLockClient } from '../locks/useLockClient.js';
 import { Outline } from '../outline/Outline.js';
 import { FollowChip } from '../presence/FollowChip.js';
 import { PresenceBar } from '../presence/PresenceBar.js';
+import { afterNextPaint } from '../presence/afterNextPaint.js';
 import { usePresence } from '../presence/usePresence.js';
-import type { CollabSession } from '../session/CollabSession.js';
+import type { CollabSession, SessionSnapshot } from '../session/CollabSession.js';
 import { readHostSession, TokenManager } from '../session/tokens.js';
-import { useCollabSession, useSessionSnapshot } from '../session/useCollabSession.js';
+import { useCollabSession } from '../session/useCollabSession.js';
 import { ShareButton } from '../sharing/ShareButton.js';
 import { LiveSlot } from '../timeline/LiveSlot.js';
 import { LazyTimelinePanel, LazyTimelinePreview } from '../timeline/lazyTimeline.js';
@@ -86,6 +87,52 @@ function useTokenIdentity(tokens: TokenManager, me: Me | null): Identity {
   return identity;
 }
 
+/**
+ * The session's state for this page. Every keystroke changes `pendingChanges` (and the server's
+ * acknowledgement changes it back). Re-rendering the page for it is a React commit, and while the
+ * editor has focus each commit measures the selection from the editor's start (React's selection
+ * bookkeeping, O(document)): in a 200-page document that delays the typed character. So a change of
+ * that count alone reaches the page after the keystroke's paint; any other change at once, with it.
+ */
+function usePageSnapshot(session: CollabSession): SessionSnapshot {
+  const [shown, setShown] = useState(() => ({ session, snapshot: session.getSnapshot() }));
+  useEffect(() => {
+    let cancel: (() => void) | null = null;
+    const show = (): void => {
+      cancel?.();
+      cancel = null;
+      const snapshot = session.getSnapshot();
+      setShown((current) => (current.session === session && current.snapshot === snapshot ? current : { session, snapshot }));
+    };
+    let last = session.getSnapshot();
+    const onChange = (): void => {
+      const next = session.getSnapshot();
+      const countOnly = onlyPendingChangesDiffer(last, next);
+      last = next;
+      if (countOnly) cancel ??= afterNextPaint(show);
+      else show();
+    };
+    show();
+    const unsubscribe = session.subscribe(onChange);
+    return () => {
+      unsubscribe();
+      cancel?.();
+    };
+  }, [session]);
+  // A new session's first render, before the effect above: never show the previous session's state.
+  return shown.session === session ? shown.snapshot : session.getSnapshot();
+}
+
+function onlyPendingChangesDiffer(a: SessionSnapshot, b: SessionSnapshot): boolean {
+  return (
+    a.connection === b.connection &&
+    a.storedLocally === b.storedLocally &&
+    a.readOnlyReason === b.readOnlyReason &&
+    a.notice === b.notice &&
+    a.access === b.access
+  );
+}
+
 function DocumentView({
   session,
   docName,
@@ -105,7 +152,7 @@ function DocumentView({
   title: string;
   cameWithLink: boolean;
 }) {
-  const snapshot = useSessionSnapshot(session);
+  const snapshot = usePageSnapshot(session);
   const presence = usePresence(session, tokens, identity);
   const locks = useLockClient(session);
   const timeline = useTimeline(session, tokens);
@@ -136,6 +183,9 @@ function DocumentView({
     },
     [setInfo, docName],
   );
+
+  // Stable, so the memoized outline re-renders for its own data, not for every keystroke's save status.
+  const renderLockBadge = useCallback((sectionId: string) => <OutlineLockBadge locks={locks} sectionId={sectionId} />, [locks]);
 
   const titleNode = <DocumentTitle title={title} editable={me !== null && role !== null && canEdit(role) && stopped === null} onRename={rename} />;
   const account = me && <AccountMenu me={me} />;
@@ -170,7 +220,7 @@ function DocumentView({
         <SaveStatus snapshot={snapshot} />
       </TopBar>
       <div className="doc-layout">
-        <Outline presence={presence} renderSectionExtras={(sectionId) => <OutlineLockBadge locks={locks} sectionId={sectionId} />} />
+        <Outline presence={presence} renderSectionExtras={renderLockBadge} />
         <div className="doc-layout__main">
           {/* In the writing column, so a banner lines up with the page it is about. */}
           <Banners snapshot={snapshot} session={session} />

@@ -2,7 +2,7 @@ import Collaboration from '@tiptap/extension-collaboration';
 import { Placeholder } from '@tiptap/extensions';
 import type { Editor } from '@tiptap/core';
 import { EditorContent, useEditor } from '@tiptap/react';
-import { useEffect, useMemo } from 'react';
+import { memo, useEffect, useMemo } from 'react';
 import { DOCUMENT_FRAGMENT, documentExtensions } from '../../shared/editor/extensions.js';
 import type { Identity } from '../identity/identity.js';
 import type { LockClient } from '../locks/lockClient.js';
@@ -24,7 +24,8 @@ interface Props {
   locks?: LockClient;
 }
 
-export function DocumentEditor({ session, identity, readOnly, onEditor, locks }: Props) {
+/** Memoized: its props change rarely, while the page around it re-renders on every save-status change. */
+export const DocumentEditor = memo(function DocumentEditor({ session, identity, readOnly, onEditor, locks }: Props) {
   const carets = useMemo(() => new CaretActivity(session.provider.awareness), [session]);
   useEffect(() => {
     carets.start();
@@ -81,4 +82,4 @@ export function DocumentEditor({ session, identity, readOnly, onEditor, locks }:
       </main>
     </>
   );
-}
+});

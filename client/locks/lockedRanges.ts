@@ -11,6 +11,7 @@ import type { Node as ProseMirrorNode } from '@tiptap/pm/model';
 import type { Step } from '@tiptap/pm/transform';
 import type { Transaction } from '@tiptap/pm/state';
 import type { LockEntry } from '../../shared/locks/lockProtocol.js';
+import { stepRanges } from '../../shared/sections/unchangedSections.js';
 import { blocksFromProseMirror } from '../../shared/sections/blockSummaries.js';
 import { sectionsOf, type Section } from '../../shared/sections/sectionModel.js';
 
@@ -68,18 +69,6 @@ export function touchedLock(ranges: readonly LockedRange[], from: number, to: nu
     if (insertion ? from > range.from && from <= range.to : from < range.to && to > range.from) return range;
   }
   return null;
-}
-
-/** The ranges a step changes, in the document before it. Mark and attribute steps map no positions,
- *  so their own from/to/pos is used. */
-export function stepRanges(step: Step): Array<{ from: number; to: number }> {
-  const ranges: Array<{ from: number; to: number }> = [];
-  step.getMap().forEach((oldStart, oldEnd) => ranges.push({ from: oldStart, to: oldEnd }));
-  if (ranges.length > 0) return ranges;
-  const json = step.toJSON() as { from?: unknown; to?: unknown; pos?: unknown };
-  if (typeof json.from === 'number' && typeof json.to === 'number') ranges.push({ from: json.from, to: json.to });
-  else if (typeof json.pos === 'number') ranges.push({ from: json.pos, to: json.pos + 1 });
-  return ranges;
 }
 
 /** The first locked range a transaction's steps touch, or null. */

@@ -16,6 +16,7 @@ import { ySyncPluginKey, yUndoPluginKey } from '@tiptap/y-tiptap';
 import type * as Y from 'yjs';
 import type { LockEntry } from '../../shared/locks/lockProtocol.js';
 import { isLockableSectionId } from '../../shared/locks/lockProtocol.js';
+import { leavesSectionsUnchanged } from '../../shared/sections/unchangedSections.js';
 import { lockedRanges, sectionRanges, touchedLock, transactionTouchesLock } from './lockedRanges.js';
 import type { LockClient } from './lockClient.js';
 import { guardUndoManager } from './undoGuard.js';
@@ -27,7 +28,7 @@ export interface SectionLocksOptions {
   fragment: Y.XmlFragment | null;
 }
 
-const sectionLocksKey = new PluginKey<DecorationSet>('sectionLocks');
+export const sectionLocksKey = new PluginKey<DecorationSet>('sectionLocks');
 /** Time-left labels are coarse (minutes), so a relabel every 15 s keeps them right. */
 const RELABEL_MS = 15_000;
 
@@ -48,8 +49,13 @@ export const SectionLocks = Extension.create<SectionLocksOptions>({
         key: sectionLocksKey,
         state: {
           init: (_config, state) => buildDecorations(state.doc, client),
-          apply: (tr, previous, _old, state) =>
-            tr.docChanged || tr.getMeta(sectionLocksKey) !== undefined ? buildDecorations(state.doc, client) : previous,
+          apply: (tr, previous, _old, state) => {
+            if (tr.getMeta(sectionLocksKey) !== undefined) return buildDecorations(state.doc, client);
+            if (!tr.docChanged) return previous;
+            // Typing in a paragraph of a 200-page document must not walk every block: when no section can
+            // have changed, the same decorations only move with the text.
+            return leavesSectionsUnchanged(tr) ? previous.map(tr.mapping, tr.doc) : buildDecorations(state.doc, client);
+          },
         },
         props: {
           decorations: (state) => sectionLocksKey.getState(state),
@@ -141,7 +147,8 @@ function liveSelection(view: EditorView): AbstractRange | null {
   return selection && selection.rangeCount > 0 ? selection.getRangeAt(0) : null;
 }
 
-function buildDecorations(doc: ProseMirrorNode, client: LockClient): DecorationSet {
+/** Every lock decoration of `doc`, from scratch (exported for the test that the mapped set equals it). */
+export function buildDecorations(doc: ProseMirrorNode, client: LockClient): DecorationSet {
   const decorations: Decoration[] = [];
   const now = Date.now();
   for (const { section, from, to, headingPos, heading } of sectionRanges(doc)) {

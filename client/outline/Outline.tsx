@@ -3,7 +3,7 @@
  * section to jump there. Other features add per-section badges (e.g. lock state) through
  * `renderSectionExtras`, without reaching into this component.
  */
-import { useState, type CSSProperties, type ReactNode } from 'react';
+import { memo, useState, type CSSProperties, type ReactNode } from 'react';
 import { readableTextColor } from '../../shared/presence/display.js';
 import { statusLabel, type Person } from '../../shared/presence/roster.js';
 import type { Section } from '../../shared/sections/sectionModel.js';
@@ -28,7 +28,8 @@ function initiallyOpen(): boolean {
   return typeof window === 'undefined' || window.innerWidth >= AUTO_OPEN_MIN_WIDTH;
 }
 
-export function Outline({ presence, renderSectionExtras }: Props) {
+/** Memoized: the page re-renders on every save-status change while someone types; the outline need not. */
+export const Outline = memo(function Outline({ presence, renderSectionExtras }: Props) {
   const snapshot = usePresenceSnapshot(presence);
   const [open, setOpen] = useState(initiallyOpen);
   const toggle = (): void => {
@@ -70,7 +71,7 @@ export function Outline({ presence, renderSectionExtras }: Props) {
       )}
     </nav>
   );
-}
+});
 
 function OutlineItem(props: { section: Section; people: Person[]; current: boolean; extras: ReactNode; onJump: () => void }) {
   const { section, people, current, extras, onJump } = props;

@@ -9,6 +9,7 @@ import type { Transaction } from '@tiptap/pm/state';
 import type { Awareness } from 'y-protocols/awareness';
 import { rosterKey, rosterOf, type Person } from '../../shared/presence/roster.js';
 import { blocksFromProseMirror } from '../../shared/sections/blockSummaries.js';
+import { leavesSectionsUnchanged } from '../../shared/sections/unchangedSections.js';
 import { innermostSectionAt, sectionsOf, type Section } from '../../shared/sections/sectionModel.js';
 import { FollowController } from './followMode.js';
 import { LocalPresence, type LocalIdentity } from './localPresence.js';
@@ -38,6 +39,7 @@ export class PresenceRuntime {
   private peopleKey = '';
   private sections: Section[] = [];
   private sectionsKey = '';
+  /** The document `sections` were computed for, or carried over to by edits that keep them (see onTransaction). */
   private sectionsDoc: unknown = null;
   private mySectionId: string | null = null;
   private sectionsTimer: ReturnType<typeof setTimeout> | null = null;
@@ -133,7 +135,13 @@ export class PresenceRuntime {
     this.refreshPeople([...added, ...updated, ...removed]);
   };
 
-  private onTransaction = ({ transaction }: { transaction: Transaction }): void => {
+  private onTransaction = ({ transaction, appendedTransactions = [] }: { transaction: Transaction; appendedTransactions?: readonly Transaction[] }): void => {
+    // Sections known for the document before an edit that cannot change them are still right after
+    // it: no need to walk every block again (a 200-page document has thousands). Any other edit breaks
+    // the chain, and refreshSections recomputes.
+    for (const tr of [transaction, ...appendedTransactions]) {
+      if (tr.docChanged && tr.before === this.sectionsDoc && leavesSectionsUnchanged(tr)) this.sectionsDoc = tr.doc;
+    }
     if (transaction.docChanged) {
       if (!isChangeOrigin(transaction)) this.local.noteEdit();
       this.followMode.documentChanged();
