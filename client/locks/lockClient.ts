@@ -28,6 +28,8 @@ export function userIdFromToken(token: string | undefined): string | null {
 
 export class LockClient {
   private table: LockTable = {};
+  /** Holders of a lock in `table` who have an awareness state (isPresent). */
+  private presentHolders = new Set<string>();
   private readonly listeners = new Set<() => void>();
   private readonly refusedListeners = new Set<(refused: RefusedEdit) => void>();
   private readonly onChange = (): void => this.read();
@@ -69,6 +71,12 @@ export class LockClient {
     return this.table;
   }
 
+  /** Whether `userId` has a presence (an awareness state) in the document right now: a holder without one
+   *  has gone, and their lock only waits out its lease. */
+  isPresent(userId: string): boolean {
+    return this.presentHolders.has(userId);
+  }
+
   ownership(sectionId: string): LockOwnership {
     const lock = this.table[sectionId];
     if (!lock) return { kind: 'free' };
@@ -106,9 +114,12 @@ export class LockClient {
   }
 
   private read(): void {
-    const table = findServerLockTable(this.awareness.getStates() as Map<number, Record<string, unknown>>);
-    const same = JSON.stringify(table) === JSON.stringify(this.table);
+    const states = this.awareness.getStates() as Map<number, Record<string, unknown>>;
+    const table = findServerLockTable(states);
+    const present = presentHolders(table, states);
+    const same = JSON.stringify(table) === JSON.stringify(this.table) && sameSet(present, this.presentHolders);
     this.table = table;
+    this.presentHolders = present;
     // A request someone else won is withdrawn, so it is not granted to us later by surprise.
     const me = this.myUserId();
     const requests = this.requests();
@@ -120,4 +131,20 @@ export class LockClient {
   private notify(): void {
     for (const listener of this.listeners) listener();
   }
+}
+
+/** The holders in `table` with an awareness state of their own (a stamped `user.id`). */
+function presentHolders(table: LockTable, states: ReadonlyMap<number, Readonly<Record<string, unknown>>>): Set<string> {
+  const holders = new Set(Object.values(table).map((lock) => lock.userId));
+  const present = new Set<string>();
+  if (holders.size === 0) return present;
+  for (const state of states.values()) {
+    const user = state.user as { id?: unknown } | undefined;
+    if (typeof user?.id === 'string' && holders.has(user.id)) present.add(user.id);
+  }
+  return present;
+}
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  return a.size === b.size && [...a].every((item) => b.has(item));
 }

@@ -19,6 +19,7 @@ import { isLockableSectionId } from '../../shared/locks/lockProtocol.js';
 import { leavesSectionsUnchanged } from '../../shared/sections/unchangedSections.js';
 import { lockedRanges, sectionRanges, touchedLock, transactionTouchesLock } from './lockedRanges.js';
 import type { LockClient } from './lockClient.js';
+import { lockLabel } from './lockLabel.js';
 import { guardUndoManager } from './undoGuard.js';
 import './locks.css';
 
@@ -29,8 +30,8 @@ export interface SectionLocksOptions {
 }
 
 export const sectionLocksKey = new PluginKey<DecorationSet>('sectionLocks');
-/** Time-left labels are coarse (minutes), so a relabel every 15 s keeps them right. */
-const RELABEL_MS = 15_000;
+/** An away holder's time left is shown in steps of 5 s (lockLabel.ts): relabel that often. */
+const RELABEL_MS = 5_000;
 
 export const SectionLocks = Extension.create<SectionLocksOptions>({
   name: 'sectionLocks',
@@ -155,7 +156,7 @@ export function buildDecorations(doc: ProseMirrorNode, client: LockClient): Deco
     if (!heading || !isLockableSectionId(section.id)) continue;
     const ownership = client.ownership(section.id);
     const pending = ownership.kind === 'free' && client.isRequested(section.id);
-    const key = `lock:${section.id}:${ownership.kind}:${pending}:${ownership.kind === 'free' ? '' : `${ownership.lock.userId}:${minutesLeft(ownership.lock, now)}`}`;
+    const key = `lock:${section.id}:${ownership.kind}:${pending}:${ownership.kind === 'free' ? '' : lockLabel(ownership, client.isPresent(ownership.lock.userId), now)}`;
     decorations.push(
       // At the heading's start, floated to its end by CSS: a widget as a textblock's last child makes
       // ProseMirror add a trailing <br> hack, which changes the heading's innerText.
@@ -174,10 +175,6 @@ export function buildDecorations(doc: ProseMirrorNode, client: LockClient): Deco
     });
   }
   return DecorationSet.create(doc, decorations);
-}
-
-function minutesLeft(lock: LockEntry, now: number): number {
-  return Math.max(1, Math.ceil((lock.expiresAt - now) / 60_000));
 }
 
 function lockControls(sectionId: string, client: LockClient, now: number): HTMLElement {
@@ -201,7 +198,7 @@ function lockControls(sectionId: string, client: LockClient, now: number): HTMLE
   badge.dataset.testid = 'lock-badge';
   badge.dataset.sectionId = sectionId;
   badge.style.setProperty('--lock-color', lock.color);
-  const label = ownership.kind === 'mine' ? 'Locked by you' : `Locked by ${lock.name} · ${minutesLeft(lock, now)} min left`;
+  const label = lockLabel(ownership, client.isPresent(lock.userId), now);
   badge.dataset.label = label;
   badge.setAttribute('role', 'status');
   badge.setAttribute('aria-label', label);

@@ -43,7 +43,7 @@ describe.skipIf(!browserTestsEnabled())('section locks', () => {
 
     // Bob sees Ada's badge, and no release control.
     const badge = headingOf(env.bob.page, 'Clause').getByTestId('lock-badge');
-    await expect.poll(() => badge.getAttribute('data-label'), { timeout: 10_000 }).toMatch(/^Locked by Ada Lovelace · \d+ min left$/);
+    await expect.poll(() => badge.getAttribute('data-label'), { timeout: 10_000 }).toMatch(/^Locked by Ada Lovelace · since \d{1,2}:\d{2}/);
     expect(await headingOf(env.bob.page, 'Clause').getByTestId('release-lock').count()).toBe(0);
 
     // Bob cannot type into the section, delete from it, retitle it, or undo his earlier edit there;
@@ -82,5 +82,22 @@ describe.skipIf(!browserTestsEnabled())('section locks', () => {
     await expect.poll(() => editorText(env.ada.page)).toContain('clause text b (Ada) and Bob');
     expect(env.ada.errors).toEqual([]);
     expect(env.bob.errors).toEqual([]);
+  });
+
+  it('frees a section within seconds when the tab holding it closes', async () => {
+    // A second tab of Ada's takes the lock; closing it must not leave Bob waiting out the lease.
+    const tab = await env.ada.page.context().newPage();
+    await tab.goto(env.ada.page.url());
+    await headingOf(tab, 'Other').waitFor();
+    await headingOf(tab, 'Other').hover();
+    await headingOf(tab, 'Other').getByTestId('lock-button').click();
+    const badge = headingOf(env.bob.page, 'Other').getByTestId('lock-badge');
+    await expect.poll(() => badge.getAttribute('data-label'), { timeout: 10_000 }).toMatch(/^Locked by Ada Lovelace · since /);
+
+    await tab.close();
+    await expect.poll(() => badge.count(), { timeout: 5_000 }).toBe(0);
+    await caretAtEndOf(env.bob.page, 'other text by Bob');
+    await env.bob.page.keyboard.type(' again');
+    await expect.poll(() => editorText(env.ada.page)).toContain('other text by Bob again');
   });
 });
