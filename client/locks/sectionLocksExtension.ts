@@ -194,11 +194,13 @@ function lockControls(sectionId: string, client: LockClient, now: number): HTMLE
   }
   const { lock } = ownership;
   const badge = document.createElement('span');
-  badge.className = `section-lock__badge section-lock__badge--${ownership.kind}`;
+  const away = ownership.kind === 'theirs' && !client.isPresent(lock.userId);
+  // An away holder's lock is running out: drawn dashed, so it reads as temporary at a glance.
+  badge.className = `section-lock__badge section-lock__badge--${ownership.kind}${away ? ' section-lock__badge--away' : ''}`;
   badge.dataset.testid = 'lock-badge';
   badge.dataset.sectionId = sectionId;
   badge.style.setProperty('--lock-color', lock.color);
-  const label = lockLabel(ownership, client.isPresent(lock.userId), now);
+  const label = lockLabel(ownership, !away, now);
   badge.dataset.label = label;
   badge.setAttribute('role', 'status');
   badge.setAttribute('aria-label', label);
