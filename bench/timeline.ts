@@ -45,6 +45,7 @@ function editorPeer(name: string): RoomPeer {
     id: 1_000_000 + Math.floor(Math.random() * 1_000_000),
     identity: { userId: `bench-${name}`, name, color: '#3e63dd', role: Role.editor, doc: '*' },
     optedIn: false,
+    tandemVersion: null,
     get origin(): PeerOrigin {
       return origin;
     },

@@ -145,7 +145,7 @@ export async function createTandemServer(
               untrack();
               metrics.set('tandem_connections', connections.size);
             },
-          });
+          }, admission.tandemVersion);
           // A host application's token ends the connection when it expires (the client mints a fresh one and
           // reconnects). A session-bound connection lasts as long as its access, which is re-checked live.
           const msLeft = Math.min(Math.max(0, admission.expiresAt * 1000 - Date.now()), MAX_TIMER_MS);

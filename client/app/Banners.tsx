@@ -1,7 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
+import { canEdit } from '../../shared/accounts/api.js';
 import type { CollabSession, SessionSnapshot } from '../session/CollabSession.js';
 import { keepsUnsyncedChange } from '../session/closeMessages.js';
 import { RefusedChangeBanner } from './RefusedChangeBanner.js';
+import { RestoredBanner } from './RestoredBanner.js';
 import { navigate } from './route.js';
 
 /** How long transient messages stay: readable, then out of the way. */
@@ -50,6 +52,9 @@ export function Banners({ snapshot, session }: { snapshot: SessionSnapshot; sess
         <div className={`banner ${access?.changed ? 'banner--notice' : 'banner--muted'}`} role="status" data-testid="access-banner" data-role={access?.role ?? ''}>
           {readOnlyReason}
         </div>
+      )}
+      {snapshot.restored && (
+        <RestoredBanner key={snapshot.restored.id} restored={snapshot.restored} session={session} canEdit={readOnlyReason === null && (access ? canEdit(access.role) : false)} />
       )}
       {notice && readOnlyReason === null && (
         <div className="banner banner--muted" role="status" data-testid="notice-banner">

@@ -32,8 +32,32 @@ export interface SessionSnapshot {
   readOnlyReason: string | null;
   /** The latest polite notice from the server, e.g. an edit it refused. */
   notice: { text: string; id: number } | null;
+  /** The latest restore someone made while we were connected (the server's `restored` message), until dismissed. */
+  restored: RestoredNotice | null;
   /** What we may do here; absent until the first token says. */
   access?: DocumentAccess;
+}
+
+/** A restore, as the page tells it: who, which version, and the point that undoes it. */
+export interface RestoredNotice {
+  byName: string;
+  byColor: string;
+  /** We made it (the same person, in this tab or another). */
+  mine: boolean;
+  restoredFrom: number;
+  /** When the restored version was made (ms); null when the server's log no longer says. */
+  fromAt: number | null;
+  /** The named version restored, if it was one. */
+  versionName: string | null;
+  /** Restoring to this seq undoes the restore. */
+  undoSeq: number;
+  at: number;
+  /** Counts up with every restore, so the page can tell a new one from the one it shows. */
+  id: number;
+  /** We edited since it arrived: Ctrl+Z is the editor's own undo again, not "undo the restore". */
+  editedSince: boolean;
+  /** It is this tab's own undo of an earlier restore (see noteUndoRequested): Ctrl+Z must not redo it. */
+  undoesRestore: boolean;
 }
 
 export interface DocumentAccess {
@@ -89,6 +113,7 @@ export class CollabSession {
     storedLocally: false,
     readOnlyReason: null,
     notice: null,
+    restored: null,
   };
   private readonly listeners = new Set<() => void>();
   private readonly flush = new FlushTracker();
@@ -104,11 +129,15 @@ export class CollabSession {
   /** What the server had deleted, from its sync step 2 on this connection (read only while we may not edit). */
   private serverDeleteSet: ReturnType<typeof deleteSetOf> = null;
   private destroyed = false;
+  /** Restores told so far (ids keep counting after a dismissal). */
+  private restoredCount = 0;
+  private undoRequestedSeq: number | null = null;
   private readonly cleanups: Array<() => void> = [];
 
   constructor(
     readonly docName: string,
-    private readonly tokens: SessionTokens,
+    /** Public so the page can make timeline requests with the same token (an undo from the restore toast). */
+    readonly tokens: SessionTokens,
     createProvider: ProviderFactory = createWebsocketAdapter,
   ) {
     this.persistence = new IndexeddbPersistence(docName, this.doc);
@@ -189,6 +218,16 @@ export class CollabSession {
     return 'reloading';
   }
 
+  /** The page is about to restore to `seq` to undo a restore: the `restored` message that follows is that undo. */
+  noteUndoRequested(seq: number): void {
+    this.undoRequestedSeq = seq;
+  }
+
+  /** The page closed the restore toast (or undid it): forget it until the next restore. */
+  dismissRestored(id: number): void {
+    if (this.snapshot.restored?.id === id) this.update({ restored: null });
+  }
+
   private update(patch: Partial<SessionSnapshot>): void {
     if (this.destroyed) return;
     this.snapshot = { ...this.snapshot, ...patch };
@@ -206,7 +245,8 @@ export class CollabSession {
       // including edits restored from IndexedDB that may never have reached the server.
       if (this.provider.delivered(origin)) return;
       this.flush.recordLocalUpdate();
-      this.update({ pendingChanges: this.flush.pending });
+      const restored = this.snapshot.restored;
+      this.update({ pendingChanges: this.flush.pending, ...(restored && !restored.editedSince ? { restored: { ...restored, editedSince: true } } : {}) });
       this.scheduleFlush();
     };
     this.doc.on('update', onUpdate);
@@ -453,6 +493,16 @@ export class CollabSession {
           default:
             return assertNever(notice);
         }
+      }
+      case 'restored': {
+        const { by, restoredFrom, fromAt, versionName, undoSeq, at } = message.restored;
+        const id = (this.snapshot.restored?.id ?? this.restoredCount) + 1;
+        this.restoredCount = id;
+        const mine = this.tokenUser !== null && by.userId === this.tokenUser.id;
+        const undoesRestore = mine && restoredFrom === this.undoRequestedSeq;
+        if (undoesRestore) this.undoRequestedSeq = null;
+        this.update({ restored: { byName: by.name, byColor: by.color, mine, restoredFrom, fromAt, versionName, undoSeq, at, id, editedSince: false, undoesRestore } });
+        return;
       }
       case 'flushRequest':
         return; // only clients send these

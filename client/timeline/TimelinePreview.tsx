@@ -60,7 +60,7 @@ function PreviewBanner({ timeline }: { timeline: TimelineController }) {
       </span>
       {confirming ? (
         <span className="timeline-banner__actions">
-          <span>Restore {when} for everyone? It becomes a new change you can undo.</span>
+          <span>Restore {when} for everyone? Everyone here is told, and you can undo it from that message.</span>
           <button type="button" className="button button--primary button--small" data-testid="timeline-restore-confirm" disabled={busy} onClick={doRestore}>
             {busy ? 'Restoring…' : 'Restore'}
           </button>

@@ -35,7 +35,8 @@ function describe(status: number, body: TimelineError | null): string {
 export class TimelineApi {
   constructor(
     private readonly docName: string,
-    private readonly tokens: TokenManager,
+    /** Only the current token is needed, so a session's tokens do as well as the page's manager. */
+    private readonly tokens: Pick<TokenManager, 'current'>,
   ) {}
 
   async token(): Promise<string> {

@@ -202,13 +202,13 @@ async function resolvePoint(
   deps: TimelineDeps,
   docName: string,
   point: { seq?: number | null | undefined; versionId?: number | null | undefined },
-): Promise<{ ok: true; seq: number; doc: Y.Doc } | { ok: false; status: number; error: string }> {
+): Promise<{ ok: true; seq: number; doc: Y.Doc; name?: string | null } | { ok: false; status: number; error: string }> {
   if (point.versionId !== undefined && point.versionId !== null) {
     const snapshot = await deps.store.getSnapshot(docName, point.versionId);
     if (!snapshot) return { ok: false, status: 404, error: 'no such version' };
     const doc = new Y.Doc();
     Y.applyUpdate(doc, snapshot.state);
-    return { ok: true, seq: snapshot.seq, doc };
+    return { ok: true, seq: snapshot.seq, doc, name: snapshot.name };
   }
   if (point.seq === undefined || point.seq === null) return { ok: false, status: 400, error: 'give a seq or a version id' };
   const state = await stateAt(deps.store, docName, point.seq);
@@ -258,9 +258,16 @@ async function restore(deps: TimelineDeps, docName: string, identity: Identity, 
   const target = fragmentToProseMirror(point.doc);
   point.doc.destroy();
 
+  // When the restored state was made: what the room is told ("the version from 10:02").
+  const fromAt = (await deps.store.listEvents(docName, point.seq + 1, 1))[0]?.createdAt ?? null;
+
   const held = await deps.rooms.hold(docName);
   try {
     const { room } = held;
+    // The state right before the restore, which "undo" restores to: the seq of a moment when everything
+    // applied is stored. The lock check and the restore's transaction below run in the same turn as that
+    // answer, so no edit and no lock can come in between (an edit there would be dropped by an undo).
+    const undoSeq = await room.settledSeq();
     // A restore that would change a section someone else holds is refused as a whole: restoring
     // "everything but" would produce a state that never existed, harder to reason about than a refusal.
     const blocked = room.lockedAgainstRestore(identity.userId, target);
@@ -276,6 +283,11 @@ async function restore(deps: TimelineDeps, docName: string, identity: Identity, 
       restoredFrom: point.seq,
     });
     const { latestSeq } = await deps.store.logBounds(docName);
+    // Nobody's text changes without a word: everyone connected learns who restored what, and how to undo it.
+    // A restore to the state already there changed nothing, so there is nothing to tell.
+    if (latestSeq !== undoSeq) {
+      room.announceRestore({ by: { userId: identity.userId, name: identity.name, color: identity.color }, restoredFrom: point.seq, fromAt, versionName: point.name ?? null, undoSeq, at: Date.now() });
+    }
     deps.metrics.inc('tandem_restores_total');
     deps.logger.info('restored', { from: point.seq, seq: latestSeq });
     sendJson(response, 200, { seq: latestSeq, restoredFrom: point.seq } satisfies RestoreResponse);

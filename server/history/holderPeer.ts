@@ -10,6 +10,7 @@ export function createHolderPeer(): RoomPeer {
     id: nextHolderId--,
     identity: { userId: 'tandem-server', name: 'Tandem', color: '#7c6f64', role: 'viewer', doc: '*' },
     optedIn: false,
+    tandemVersion: null,
     get origin(): PeerOrigin {
       return origin;
     },

@@ -10,6 +10,9 @@ export interface RoomPeer {
   readonly identity: Identity;
   /** Opted into Tandem's extra message types (`tandem=1`). Stock clients never are. */
   readonly optedIn: boolean;
+  /** The Tandem channel version it speaks (shared/protocol/messages.ts tandemVersionOf); null when not opted in.
+   *  Kinds added after version 1 go only to peers of a version that promises to ignore kinds it does not know. */
+  readonly tandemVersion: number | null;
   /** The transaction origin of this peer's updates: one stable object, so handlers can skip echoes. */
   readonly origin: PeerOrigin;
   send(frame: Uint8Array): void;

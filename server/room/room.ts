@@ -21,7 +21,7 @@ import type { Node as ProseMirrorNode } from '@tiptap/pm/model';
 import * as Y from 'yjs';
 import { CloseCode, type TandemCloseCode } from '../../shared/protocol/closeCodes.js';
 import { encodeSyncStep1, encodeSyncUpdate } from '../../shared/protocol/frames.js';
-import { assertNever, encodeTandemMessage } from '../../shared/protocol/messages.js';
+import { assertNever, encodeTandemMessage, RESTORED_MIN_VERSION, type TandemRestored } from '../../shared/protocol/messages.js';
 import { COMPACT_AFTER_ROWS } from '../../shared/limits.js';
 import { errorFields, type Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -329,6 +329,27 @@ export class Room implements ServerChangeTarget {
     }
     await this.whenDurable();
     if (this.state.kind !== 'live') throw new Error(`room "${this.name}" failed while storing a server change`);
+  }
+
+  /** The seq of the last stored row once everything applied so far is stored (waits for such a moment):
+   *  read and acted on in the same turn, nothing can be applied in between. */
+  async settledSeq(): Promise<number> {
+    for (;;) {
+      await this.whenDurable();
+      if (this.state.kind !== 'live') throw new Error(`room "${this.name}" is not live`);
+      const position = this.log.exactPosition();
+      if (position) return position.seq;
+    }
+  }
+
+  /** Tells this room's peers that a restore became durable, so nobody's text changes without a word. Only
+   *  peers whose channel version ignores unknown kinds get it: a version 1 client may close on it. */
+  announceRestore(restored: TandemRestored): void {
+    if (this.state.kind !== 'live') return;
+    // The restored text first (it may be held for the next fan-out frame), then the words about it.
+    this.fanout.flush();
+    const frame = encodeTandemMessage({ kind: 'restored', restored });
+    for (const peer of this.peers) if ((peer.tandemVersion ?? 0) >= RESTORED_MIN_VERSION) peer.send(frame);
   }
 
   /** The sections a restore to `target` would change that someone other than `userId` holds locked. */

@@ -54,6 +54,8 @@ export class Connection implements RoomPeer {
     readonly identity: Identity,
     readonly optedIn: boolean,
     private readonly deps: { logger: Logger; metrics: Metrics; onClose(connection: Connection): void },
+    /** Defaults to what `optedIn` alone implies: version 1, which is sent no kind added since. */
+    readonly tandemVersion: number | null = optedIn ? 1 : null,
   ) {
     this.logger = deps.logger.child({ connection: this.id });
     const raw = rawSocketOf(socket);

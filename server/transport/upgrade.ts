@@ -14,7 +14,7 @@ import type { AccessControl } from '../accounts/access.js';
 export const COLLAB_PATH_PREFIX = '/collab/';
 
 export type Admission =
-  | { ok: true; docName: string; identity: Identity; optedIn: boolean; expiresAt: number }
+  | { ok: true; docName: string; identity: Identity; optedIn: boolean; tandemVersion: number | null; expiresAt: number }
   | { ok: false; code: TandemCloseCode; reason: string };
 
 export async function admit(request: IncomingMessage, access: AccessControl): Promise<Admission> {
@@ -30,12 +30,14 @@ export async function admit(request: IncomingMessage, access: AccessControl): Pr
   // The same check as every HTTP route (accounts/access.ts): a session-bound token is worth the access that exists now.
   const verified = await access.identify(url.searchParams.get('token'), docName);
   if (!verified.ok) return { ok: false, code: verified.status === 401 ? CloseCode.unauthenticated : CloseCode.forbidden, reason: verified.reason };
+  const tandemVersion = tandemVersionOf(url.searchParams);
   return {
     ok: true,
     docName,
     identity: verified.identity,
     expiresAt: verified.expiresAt,
-    // Every version so far gets the same frames from the server: what a version adds is on the client's side.
-    optedIn: tandemVersionOf(url.searchParams) !== null,
+    optedIn: tandemVersion !== null,
+    // Version 2 and later are also sent kinds added since version 1 (`restored`).
+    tandemVersion,
   };
 }

@@ -14,6 +14,8 @@
  *     flushed       = 1 varUint(nonce)    ; server → client: everything this connection sent before
  *                                           the matching flushRequest is on disk
  *     notice        = 2 varString(json)   ; server → client: a typed notice (see TandemNotice)
+ *     restored      = 3 varString(json)   ; server → client, channel version ≥ 2 only: someone restored an
+ *                                           earlier version (see TandemRestored)
  *
  * Stock clients never receive type 100, so an unmodified WebsocketProvider keeps working.
  *
@@ -38,6 +40,7 @@ export const TandemKind = {
   flushRequest: 0,
   flushed: 1,
   notice: 2,
+  restored: 3,
 } as const;
 
 /** Query parameter a client sets to opt into Tandem's extra message types (`tandem=1`). */
@@ -84,10 +87,30 @@ export type TandemNotice =
    *  below editor, the server drops your updates from now on and the editor turns read-only. */
   | { type: 'access'; role: 'viewer' | 'commenter' | 'editor' | 'owner'; reason: string };
 
+/** The lowest channel version that may be sent `restored`: version 1 clients may close on a kind they do not know. */
+export const RESTORED_MIN_VERSION = 2;
+
+/**
+ * A restore that just became durable, told to everyone in the room. `restoredFrom` is the seq restored to;
+ * `undoSeq` is the latest seq just before the restore was applied, so restoring to it undoes the restore.
+ */
+export interface TandemRestored {
+  by: { userId: string; name: string; color: string };
+  restoredFrom: number;
+  /** When the restored state was made (ms since the epoch); null when the log no longer says. */
+  fromAt: number | null;
+  /** The named version restored, if it was one (a person recognises "First draft" before a time). */
+  versionName: string | null;
+  undoSeq: number;
+  /** When the restore was applied (ms since the epoch). */
+  at: number;
+}
+
 export type TandemMessage =
   | { kind: 'flushRequest'; nonce: number }
   | { kind: 'flushed'; nonce: number }
   | { kind: 'notice'; notice: TandemNotice }
+  | { kind: 'restored'; restored: TandemRestored }
   /** A kind this build does not know (sent by a newer peer): ignored by whoever receives it. */
   | { kind: 'unknown'; code: number };
 
@@ -103,6 +126,10 @@ export function encodeTandemMessage(message: TandemMessage): Uint8Array {
     case 'notice':
       encoding.writeVarUint(encoder, TandemKind.notice);
       encoding.writeVarString(encoder, JSON.stringify(message.notice));
+      break;
+    case 'restored':
+      encoding.writeVarUint(encoder, TandemKind.restored);
+      encoding.writeVarString(encoder, JSON.stringify(message.restored));
       break;
     case 'unknown':
       encoding.writeVarUint(encoder, message.code);
@@ -130,6 +157,10 @@ export function decodeTandemBody(decoder: decoding.Decoder): DecodeResult<Tandem
       const notice = parseNotice(decoding.readVarString(decoder));
       if (!notice) return { ok: false, error: 'malformed notice' };
       value = { kind: 'notice', notice };
+    } else if (kind === TandemKind.restored) {
+      const restored = parseRestored(decoding.readVarString(decoder));
+      if (!restored) return { ok: false, error: 'malformed restored message' };
+      value = { kind: 'restored', restored };
     } else {
       // The rest of the frame belongs to a kind a newer peer speaks: skipped, not refused.
       return { ok: true, value: { kind: 'unknown', code: kind } };
@@ -153,6 +184,25 @@ function parseNotice(text: string): TandemNotice | null {
       return { type, role, reason };
     }
     return null;
+  } catch {
+    return null;
+  }
+}
+
+const isSeq = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+
+function parseRestored(text: string): TandemRestored | null {
+  try {
+    const raw: unknown = JSON.parse(text);
+    if (typeof raw !== 'object' || raw === null) return null;
+    const { by, restoredFrom, fromAt, versionName, undoSeq, at } = raw as Record<string, unknown>;
+    if (typeof by !== 'object' || by === null) return null;
+    const { userId, name, color } = by as Record<string, unknown>;
+    if (typeof userId !== 'string' || typeof name !== 'string' || typeof color !== 'string') return null;
+    if (!isSeq(restoredFrom) || !isSeq(undoSeq) || !isSeq(at) || !(fromAt === null || isSeq(fromAt))) return null;
+    if (versionName !== null && typeof versionName !== 'string') return null;
+    // Rebuilt field by field: nothing but the declared fields crosses the boundary.
+    return { by: { userId, name, color }, restoredFrom, fromAt, versionName, undoSeq, at };
   } catch {
     return null;
   }

@@ -1,9 +1,12 @@
 /**
  * The timeline in Chromium, two people: Ada writes, names a version, rewrites; she opens the timeline,
  * previews the older point read-only, compares it with now and two earlier points with each other, and
- * restores it; Bob's browser shows the restored text, and the restore is in the timeline.
+ * restores it; Bob's browser shows the restored text, and the restore is in the timeline. Then, in a second
+ * document: a restore is told to both in words, naming who restored which version, and undone from the
+ * banner (Ada's Undo, Bob's Undo restore) and with Ctrl+Z (by whoever restored, before they type).
  */
 import path from 'node:path';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
   browserTestsEnabled,
@@ -13,6 +16,16 @@ import {
 } from '../helpers/browser.js';
 
 const SCREENSHOT = path.resolve(import.meta.dirname, '../../docs/timeline.png');
+/** Where the restore banner's screenshots go when RESTORE_SCREENSHOTS is set (looked at by hand, not tracked). */
+const RESTORE_SCREENSHOTS = process.env.RESTORE_SCREENSHOTS;
+
+async function restoreScreenshot(page: Page, name: string, phone = false): Promise<void> {
+  if (!RESTORE_SCREENSHOTS) return;
+  const viewport = page.viewportSize();
+  if (phone) await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: path.join(RESTORE_SCREENSHOTS, `${name}.png`) });
+  if (phone && viewport) await page.setViewportSize(viewport);
+}
 
 describe.skipIf(!browserTestsEnabled())('timeline: preview, compare, restore', () => {
   const env = twoPeopleInOneDocument('timeline');
@@ -102,6 +115,75 @@ describe.skipIf(!browserTestsEnabled())('timeline: preview, compare, restore', (
     await env.bob.page.keyboard.press('End');
     await env.bob.page.keyboard.type(' Agreed.');
     await expect.poll(() => editorText(page)).toBe('The original plan. Agreed.');
+    expect(env.ada.errors).toEqual([]);
+    expect(env.bob.errors).toEqual([]);
+  });
+});
+
+describe.skipIf(!browserTestsEnabled())('timeline: a restore is told to everyone and can be undone', () => {
+  const env = twoPeopleInOneDocument('restore-told');
+
+  it("names who restored which version for both; Ada's Undo and Ctrl+Z, and Bob's Undo restore, each work", async () => {
+    const { page } = env.ada;
+    const bob = env.bob.page;
+    await page.locator('.ProseMirror').click();
+    await page.keyboard.type('The original plan.');
+    await page.locator('[data-testid="save-state"][data-pending="false"]').waitFor();
+    await page.getByTestId('timeline-toggle').click();
+    await page.getByTestId('timeline-panel').waitFor();
+    await page.getByTestId('timeline-name-version').fill('First draft');
+    await page.getByTestId('timeline-name-version').press('Enter');
+    await page.getByTestId('timeline-version').filter({ hasText: 'First draft' }).waitFor();
+    await page.locator('.ProseMirror').click();
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type('Something else entirely.');
+    await expect.poll(() => editorText(bob)).toBe('Something else entirely.');
+    await page.locator('[data-testid="save-state"][data-pending="false"]').waitFor();
+
+    // Ada restores the named version: Bob is told, in words, by whom and which version; Ada is told it was her.
+    await page.getByTestId('timeline-version').filter({ hasText: 'First draft' }).click();
+    await page.getByTestId('timeline-restore').click();
+    await page.getByTestId('timeline-restore-confirm').click();
+    await expect.poll(() => editorText(bob)).toBe('The original plan.');
+    const bobBanner = bob.getByTestId('restored-banner');
+    await bobBanner.waitFor();
+    expect(await bobBanner.textContent()).toMatch(/Ada Lovelace restored “First draft” \(today \d/);
+    expect(await bobBanner.getByTestId('restored-undo').textContent()).toBe('Undo restore');
+    await restoreScreenshot(bob, 'restored-bob');
+    await restoreScreenshot(bob, 'restored-bob-phone', true);
+    const adaBanner = page.getByTestId('restored-banner');
+    await adaBanner.waitFor();
+    expect(await adaBanner.textContent()).toMatch(/^You restored “First draft”/);
+    await restoreScreenshot(page, 'restored-ada');
+
+    // Ada's Undo brings the text from before the restore back for both; her banner says it was undone.
+    await adaBanner.getByTestId('restored-undo').filter({ hasText: /^Undo$/ }).click();
+    await expect.poll(() => editorText(page)).toBe('Something else entirely.');
+    await expect.poll(() => editorText(bob)).toBe('Something else entirely.');
+    await expect.poll(() => adaBanner.textContent()).toContain('You undid the restore.');
+    await restoreScreenshot(page, 'undone-ada');
+
+    // Redo is a restore again, which Ctrl+Z in the editor undoes (she has not typed since).
+    await adaBanner.getByTestId('restored-undo').filter({ hasText: /^Redo$/ }).click();
+    await expect.poll(() => editorText(bob)).toBe('The original plan.');
+    await expect.poll(() => adaBanner.textContent()).toMatch(/^You restored the version/);
+    await page.locator('.ProseMirror').click();
+    await page.keyboard.press('ControlOrMeta+z');
+    await expect.poll(() => editorText(bob)).toBe('Something else entirely.');
+    await expect.poll(() => editorText(page)).toBe('Something else entirely.');
+    await expect.poll(() => adaBanner.textContent()).toContain('You undid the restore.');
+
+    // Bob undoes Ada's undo from his banner, which names her: the restored text is back for both.
+    await expect.poll(() => bobBanner.textContent()).toContain('Ada Lovelace restored');
+    await bobBanner.getByTestId('restored-undo').filter({ hasText: 'Undo restore' }).click();
+    await expect.poll(() => editorText(page)).toBe('The original plan.');
+    await expect.poll(() => editorText(bob)).toBe('The original plan.');
+    await expect.poll(() => adaBanner.textContent()).toContain('Bob Moog restored');
+    await expect.poll(() => bobBanner.textContent()).toContain('You undid the restore.');
+
+    // Dismiss closes the banner.
+    await bob.getByTestId('restored-dismiss').click();
+    await bobBanner.waitFor({ state: 'detached' });
     expect(env.ada.errors).toEqual([]);
     expect(env.bob.errors).toEqual([]);
   });

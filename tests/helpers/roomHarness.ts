@@ -336,6 +336,7 @@ const FROM_ROOM = Symbol('from room');
 export class HarnessPeer extends EventEmitter implements RoomPeer {
   readonly origin: PeerOrigin = { kind: 'peer', peer: this };
   readonly optedIn = false;
+  readonly tandemVersion = null;
   readonly doc = new Y.Doc();
   /** Every frame the room sent while the connection was open, in order. */
   readonly frames: ReceivedFrame[] = [];

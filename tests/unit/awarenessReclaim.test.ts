@@ -20,6 +20,7 @@ function peer(who: Identity): RoomPeer & { closed: string[] } {
     id: nextPeerId++,
     identity: who,
     optedIn: false,
+    tandemVersion: null,
     origin: { kind: 'peer', get peer() { return created; } },
     closed: [],
     send: () => undefined,

@@ -62,6 +62,7 @@ describe('saveText', () => {
     storedLocally: true,
     readOnlyReason: null,
     notice: null,
+    restored: null,
   });
   const stopped = (cause: 'changeRefused' | 'quotaExceeded' | 'sessionRefused'): ConnectionState => ({ kind: 'error', code: 4400, message: '', cause });
 

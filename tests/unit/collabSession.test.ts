@@ -223,6 +223,50 @@ describe('CollabSession over a provider adapter', () => {
     expect(session.getSnapshot()).toMatchObject({ readOnlyReason: 'You can now only view.', access: { role: 'viewer', changed: true } });
   });
 
+  it('exposes a restore: who made it, whether it was ours, the point that undoes it, and whether we typed since', async () => {
+    await openSession();
+    adapter.open();
+    const by = { userId: 'bo', name: 'Bo', color: '#12a594' };
+    adapter.events.onTandemMessage({ kind: 'restored', restored: { by, restoredFrom: 10, fromAt: 1_000, versionName: 'First draft', undoSeq: 42, at: 2_000 } });
+    expect(session.getSnapshot().restored).toEqual({
+      byName: 'Bo',
+      byColor: '#12a594',
+      mine: false,
+      restoredFrom: 10,
+      fromAt: 1_000,
+      versionName: 'First draft',
+      undoSeq: 42,
+      at: 2_000,
+      id: 1,
+      editedSince: false,
+      undoesRestore: false,
+    });
+    // A remote update is not an edit of ours; our own keystroke is.
+    const remote = new Y.Doc();
+    remote.getText('t').insert(0, 'from the server');
+    Y.applyUpdate(session.doc, Y.encodeStateAsUpdate(remote), adapter);
+    expect(session.getSnapshot().restored?.editedSince).toBe(false);
+    session.doc.getText('t').insert(0, 'typed');
+    expect(session.getSnapshot().restored?.editedSince).toBe(true);
+
+    // Our own restore (the token's user is `ada`), then our undo of it: the undo is told apart from a new restore.
+    const ada = { userId: 'ada', name: 'Ada', color: '#3e63dd' };
+    adapter.events.onTandemMessage({ kind: 'restored', restored: { by: ada, restoredFrom: 5, fromAt: null, versionName: null, undoSeq: 50, at: 3_000 } });
+    expect(session.getSnapshot().restored).toMatchObject({ mine: true, id: 2, editedSince: false, undoesRestore: false, undoSeq: 50 });
+    session.noteUndoRequested(50);
+    adapter.events.onTandemMessage({ kind: 'restored', restored: { by: ada, restoredFrom: 50, fromAt: 900, versionName: null, undoSeq: 51, at: 4_000 } });
+    expect(session.getSnapshot().restored).toMatchObject({ mine: true, id: 3, undoesRestore: true });
+
+    // Dismissing forgets it; a stale id (an older banner) does nothing, and ids keep counting.
+    session.dismissRestored(2);
+    expect(session.getSnapshot().restored?.id).toBe(3);
+    session.dismissRestored(3);
+    expect(session.getSnapshot().restored).toBeNull();
+    adapter.events.onTandemMessage({ kind: 'restored', restored: { by, restoredFrom: 1, fromAt: null, versionName: null, undoSeq: 52, at: 5_000 } });
+    expect(session.getSnapshot().restored).toMatchObject({ id: 4, mine: false });
+    expect(adapter.disconnects).toBe(0);
+  });
+
   it('ignores a Tandem kind it does not know: no disconnect, no change of state', async () => {
     await openSession();
     adapter.open();

@@ -26,6 +26,7 @@ function fakePeer(optedIn: boolean): RoomPeer & { sent: Uint8Array[]; closedWith
     id: 1,
     identity: ada,
     optedIn,
+    tandemVersion: optedIn ? 1 : null,
     sent: [] as Uint8Array[],
     closedWith: [] as Array<[number, string]>,
     send(frame: Uint8Array) {
