@@ -4,72 +4,20 @@
  * before the restore; a version 1 client (which may close on a kind it does not know) is sent nothing and
  * stays connected; restoring to that point brings the text from before the restore back for everyone.
  */
-import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { Role } from '../../shared/auth.js';
-import type { TandemServer } from '../../server/app.js';
-import {
-  decodeTandemBody,
-  encodeTandemMessage,
-  MessageType,
-  TANDEM_CHANNEL_VERSION,
-  TANDEM_OPT_IN_PARAM,
-  TANDEM_VERSION_PARAM,
-  type TandemMessage,
-  type TandemRestored,
-} from '../../shared/protocol/messages.js';
+import type { TandemRestored } from '../../shared/protocol/messages.js';
 import type { EventsResponse, RestoreResponse } from '../../shared/timeline/api.js';
-import { type TestClient, waitForDocumentText, waitSynced } from '../helpers/clients.js';
+import { waitForDocumentText } from '../helpers/clients.js';
 import { testScope } from '../helpers/scope.js';
-import { type Subscribable, waitUntil } from '../helpers/wait.js';
+import { CHANNEL_V1 as V1, CHANNEL_V2 as V2, tandemPeer, type TandemPeer } from '../helpers/tandemPeer.js';
 import { bodyText } from '../helpers/yBlocks.js';
 import { api } from './timelineFixtures.js';
 
 const scope = testScope();
 
-interface TandemPeer {
-  client: TestClient;
-  received: TandemMessage[];
-  closeCode: () => number | null;
-  waitFor(check: () => boolean, description: string): Promise<void>;
-  /** Resolves once the server confirmed everything this peer sent: every frame the server queued for it
-   *  before answering has arrived too (one socket, in order). */
-  flushed(nonce: number): Promise<void>;
-}
-
-async function tandemPeer(srv: TandemServer, docName: string, token: string, params: Record<string, string>): Promise<TandemPeer> {
-  const client = scope.client(srv.url, docName, token, { params });
-  const received: TandemMessage[] = [];
-  const changes = new EventEmitter();
-  let closeCode: number | null = null;
-  client.provider.messageHandlers[MessageType.tandem] = (_encoder, decoder) => {
-    const decoded = decodeTandemBody(decoder);
-    if (decoded.ok) received.push(decoded.value);
-    changes.emit('change');
-  };
-  client.provider.on('connection-close', (event) => {
-    closeCode = event?.code ?? -1;
-    changes.emit('change');
-  });
-  await waitSynced(client);
-  const waitFor = (check: () => boolean, description: string): Promise<void> =>
-    waitUntil(check, [[changes as unknown as Subscribable, 'change']], description, 10_000, () => ({ received, closeCode }));
-  return {
-    client,
-    received,
-    closeCode: () => closeCode,
-    waitFor,
-    async flushed(nonce) {
-      client.provider.ws?.send(encodeTandemMessage({ kind: 'flushRequest', nonce }));
-      await waitFor(() => received.some((m) => m.kind === 'flushed' && m.nonce === nonce) || closeCode !== null, `flush ${nonce} acknowledged`);
-    },
-  };
-}
-
 const restoredOf = (peer: TandemPeer): TandemRestored[] => peer.received.flatMap((m) => (m.kind === 'restored' ? [m.restored] : []));
 
-const V2 = { [TANDEM_OPT_IN_PARAM]: '1', [TANDEM_VERSION_PARAM]: String(TANDEM_CHANNEL_VERSION) };
-const V1 = { [TANDEM_OPT_IN_PARAM]: '1' };
 
 describe('a restore tells the room', () => {
   it('sends version 2 clients who restored which point and the point that undoes it; restoring to that point undoes it', async () => {
@@ -77,8 +25,8 @@ describe('a restore tells the room', () => {
     const doc = 'restore-told';
     const mint = (name: string): Promise<string> => srv.tokens.mint({ sub: `user-${name.toLowerCase()}`, name, color: '#e5484d', role: Role.editor, doc }, 600);
     const ada = await mint('Ada');
-    const bo = await tandemPeer(srv, doc, await mint('Bo'), V2);
-    const cy = await tandemPeer(srv, doc, await mint('Cy'), V1);
+    const bo = await tandemPeer(scope, srv.url, doc, await mint('Bo'), V2);
+    const cy = await tandemPeer(scope, srv.url, doc, await mint('Cy'), V1);
     const latestSeq = async (): Promise<number> => ((await (await api(srv.url, ada, `/api/docs/${doc}/events?limit=1`)).json()) as EventsResponse).latestSeq;
 
     bodyText(bo.client.doc).insert(0, 'the original text');
@@ -121,7 +69,7 @@ describe('a restore tells the room', () => {
     const srv = await scope.server();
     const doc = 'restore-noop';
     const token = await srv.tokens.mint({ sub: 'user-ada', name: 'Ada', color: '#e5484d', role: Role.editor, doc }, 600);
-    const bo = await tandemPeer(srv, doc, token, V2);
+    const bo = await tandemPeer(scope, srv.url, doc, token, V2);
     bodyText(bo.client.doc).insert(0, 'as it is');
     await bo.flushed(1);
     const { latestSeq } = (await (await api(srv.url, token, `/api/docs/${doc}/events?limit=1`)).json()) as EventsResponse;
