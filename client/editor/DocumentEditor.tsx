@@ -12,6 +12,7 @@ import { PresenceCaret } from '../presence/presenceCaret.js';
 import type { CollabSession } from '../session/CollabSession.js';
 import { CaretActivity } from './caretActivity.js';
 import { LinkShortcut } from './link.js';
+import { forgetUndoOnRestore } from './undoAfterRestore.js';
 import { Toolbar } from './Toolbar.js';
 
 interface Props {
@@ -65,6 +66,8 @@ export const DocumentEditor = memo(function DocumentEditor({ session, identity, 
   useEffect(() => {
     if (editor && !editor.isDestroyed) editor.setEditable(!readOnly);
   }, [editor, readOnly]);
+
+  useEffect(() => (editor ? forgetUndoOnRestore(editor, session) : undefined), [editor, session]);
 
   useEffect(() => {
     if (!editor || !onEditor) return;

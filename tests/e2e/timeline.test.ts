@@ -184,6 +184,17 @@ describe.skipIf(!browserTestsEnabled())('timeline: a restore is told to everyone
     // Dismiss closes the banner.
     await bob.getByTestId('restored-dismiss').click();
     await bobBanner.waitFor({ state: 'detached' });
+
+    // With the banner gone, Ctrl+Z in Ada's editor has nothing of before the restore to undo: her earlier
+    // edits must not come back beside the restored text (client/editor/undoAfterRestore.ts).
+    await page.getByTestId('restored-dismiss').click();
+    await adaBanner.waitFor({ state: 'detached' });
+    await page.locator('.ProseMirror').click();
+    await page.keyboard.press('ControlOrMeta+z');
+    await page.keyboard.press('ControlOrMeta+z');
+    await page.locator('[data-testid="save-state"][data-pending="false"]').waitFor();
+    expect(await editorText(page)).toBe('The original plan.');
+    await expect.poll(() => editorText(bob)).toBe('The original plan.');
     expect(env.ada.errors).toEqual([]);
     expect(env.bob.errors).toEqual([]);
   });
