@@ -287,8 +287,7 @@ export class CollabSession {
       // refresh needs nothing: the provider re-reads params on its next (re)connect.
       const renamed = previous !== null && (previous.name !== token.user.name || previous.color !== token.user.color);
       if (renamed && provider.connected) {
-        provider.disconnect();
-        provider.connect();
+        provider.reconnect();
       }
     });
     this.cleanups.push(offToken);
@@ -441,15 +440,13 @@ export class CollabSession {
       if (!wasEditing) this.update({ notice: { text: reason, id } });
       // What the server dropped while we could not edit goes through now, in the sync of a new connection.
       if (dropped && this.provider.connected) {
-        this.provider.disconnect();
-        this.provider.connect();
+        this.provider.reconnect();
       }
       return;
     }
     this.setRole(role, true, reason);
     if (wasEditing && this.flush.pending > 0 && this.provider.connected) {
-      this.provider.disconnect();
-      this.provider.connect();
+      this.provider.reconnect();
     }
   }
 

@@ -63,7 +63,12 @@ export interface ProviderAdapter {
   /** The socket is open (the sync may still be running). */
   readonly connected: boolean;
   connect(): void;
+  /** Leaves: the provider first announces this replica's awareness state as gone (the server then frees
+   *  its section locks at once) and stays disconnected until `connect()`. */
   disconnect(): void;
+  /** Drops the socket as a network blip would and redials at once, without announcing a departure: a new
+   *  token's name reaches the server, or a new role, while this person's locks wait for them (their lease). */
+  reconnect(): void;
   /** Stay in step with this browser's other tabs (BroadcastChannel) while the socket is down. */
   connectTabs(): void;
   /** Sends on the live socket; false when there is none to send on. */
@@ -126,6 +131,13 @@ export const createWebsocketAdapter: ProviderFactory = ({ serverUrl, docName, do
     },
     connect: () => provider.connect(),
     disconnect: () => provider.disconnect(),
+    reconnect() {
+      const ws = provider.ws;
+      // Closed by hand (not provider.disconnect(), which broadcasts our awareness as removed first): the
+      // provider sees an ordinary close and redials through its own backoff, which restarts at its shortest.
+      if (ws && provider.wsconnected) ws.close();
+      else provider.connect();
+    },
     connectTabs: () => provider.connectBc(),
     sendTandem(message) {
       const ws = provider.ws;

@@ -22,6 +22,7 @@ class FakeAdapter implements ProviderAdapter {
   synced = false;
   connects = 0;
   disconnects = 0;
+  reconnects = 0;
   private connectWaiters: Array<() => void> = [];
 
   constructor(
@@ -40,6 +41,13 @@ class FakeAdapter implements ProviderAdapter {
     this.disconnects++;
     this.connected = false;
     this.synced = false;
+  }
+
+  reconnect(): void {
+    this.reconnects++;
+    this.connected = false;
+    this.synced = false;
+    this.connect();
   }
 
   connectTabs(): void {}

@@ -12,6 +12,19 @@ import { CloseCode } from '../../shared/protocol/closeCodes.js';
 import { encodeSyncStep2 } from '../../shared/protocol/frames.js';
 import { MessageType, TANDEM_CHANNEL_VERSION, TANDEM_OPT_IN_PARAM, TANDEM_VERSION_PARAM, type TandemMessage, decodeTandemBody } from '../../shared/protocol/messages.js';
 import * as decoding from 'lib0/decoding';
+import { decodeAwarenessUpdate } from '../../shared/protocol/awarenessWire.js';
+
+/** How many awareness entries in `frames` announce this replica's state as removed (null). */
+function departuresIn(frames: Uint8Array[], clientId: number): number {
+  let count = 0;
+  for (const frame of frames) {
+    const decoder = decoding.createDecoder(frame);
+    if (decoding.readVarUint(decoder) !== MessageType.awareness) continue;
+    const decoded = decodeAwarenessUpdate(decoding.readVarUint8Array(decoder));
+    if (decoded.ok) count += decoded.value.filter((entry) => entry.clientId === clientId && entry.state === null).length;
+  }
+  return count;
+}
 
 /** Stands in for the browser's WebSocket: the test opens, feeds and closes it. */
 class ScriptedSocket {
@@ -132,6 +145,26 @@ describe('the WebsocketProvider adapter', () => {
       vi.advanceTimersByTime(1);
       expect(ScriptedSocket.created.length, `attempt ${attempt}: at ${retryInMs} ms`).toBe(opened + 1);
     }
+  });
+
+  it('reconnect() drops the socket without announcing this replica as gone and redials; disconnect() announces it', () => {
+    const first = latest();
+    first.open();
+    const me = adapter.awareness.clientID;
+    adapter.awareness.setLocalStateField('lockRequests', ['s-1']);
+    const sentBefore = first.sent.length;
+    adapter.reconnect();
+    expect(first.closedByClient).toBe(true);
+    expect(departuresIn(first.sent.slice(sentBefore), me)).toBe(0);
+    first.serverCloses(1005); // the browser's close event for a socket we closed
+    vi.advanceTimersByTime(MAX_BACKOFF_MS);
+    expect(ScriptedSocket.created.length).toBe(2);
+
+    const second = latest();
+    second.open();
+    const sentOnSecond = second.sent.length;
+    adapter.disconnect();
+    expect(departuresIn(second.sent.slice(sentOnSecond), me)).toBe(1);
   });
 
   it('reports a final close as a refusal, without a retry', () => {
