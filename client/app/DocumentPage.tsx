@@ -211,7 +211,7 @@ function DocumentView({
     <>
       <TopBar
         title={titleNode}
-        presence={<PresenceBar presence={presence} />}
+        presence={<PresenceBar presence={presence} connected={snapshot.connection.kind === 'connected'} />}
         share={me && role && <ShareButton docName={docName} title={title} role={role} />}
         timelineToggle={<TimelineToggle timeline={timeline} />}
         account={account}

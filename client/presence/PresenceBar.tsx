@@ -22,7 +22,9 @@ export function sectionTitle(sections: readonly Section[], sectionId: string | n
   return section.level === 0 ? 'Opening' : section.title || 'Untitled section';
 }
 
-export function PresenceBar({ presence }: { presence: PresenceRuntime }) {
+/** `connected`: whether this tab is connected. Without a connection it cannot see anyone else, so it does
+ *  not claim to be alone ("Only you" while others may well be editing). */
+export function PresenceBar({ presence, connected = true }: { presence: PresenceRuntime; connected?: boolean }) {
   const snapshot = usePresenceSnapshot(presence);
   const others = snapshot.people.filter((person) => !person.isMe);
   const shown = others.slice(0, MAX_AVATARS);
@@ -52,9 +54,9 @@ export function PresenceBar({ presence }: { presence: PresenceRuntime }) {
         className="presence__count"
         data-testid="presence-count"
         data-count={snapshot.count}
-        title={`${snapshot.count} ${snapshot.count === 1 ? 'person' : 'people'} here: ${names}`}
+        title={connected ? `${snapshot.count} ${snapshot.count === 1 ? 'person' : 'people'} here: ${names}` : 'Not connected: others may be editing, and you will see them once you are back.'}
       >
-        {snapshot.count === 1 ? 'Only you' : `${snapshot.count} here`}
+        {connected ? (snapshot.count === 1 ? 'Only you' : `${snapshot.count} here`) : 'Others not visible'}
       </span>
     </div>
   );

@@ -32,9 +32,12 @@ describe.skipIf(!browserTestsEnabled())('working offline', () => {
     // The service worker must control the page before the network goes away, or nothing can reload.
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 15_000 });
 
+    await expect.poll(() => page.getByTestId('presence-count').innerText()).toBe('2 here');
     await context.setOffline(true);
     await waitForConnectionState(page, 'offline');
     await page.getByTestId('offline-banner').waitFor();
+    // Bob is still editing: offline, Ada cannot see him, and is not told she is alone.
+    await expect.poll(() => page.getByTestId('presence-count').innerText()).toBe('Others not visible');
 
     await page.keyboard.press('End');
     await page.keyboard.press('Enter');
