@@ -6,10 +6,10 @@
  * link is lost and then leaving cleanly with it, and by closing her own socket with 1000. Each test asserts that
  * Yana keeps the lock (and, while connected, her presence).
  */
-import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import type { TandemServer } from '../../server/app.js';
+import type { Room } from '../../server/room/room.js';
 import { Role } from '../../shared/auth.js';
 import { DOCUMENT_FRAGMENT } from '../../shared/editor/extensions.js';
 import { findServerLockTable } from '../../shared/locks/lockProtocol.js';
@@ -26,12 +26,12 @@ const SECTION = 's-intro';
 const mint = (srv: TandemServer, doc: string, name: string, role: Role = Role.editor): Promise<string> =>
   srv.tokens.mint({ sub: `user-${name.toLowerCase()}`, name, color: '#e5484d', role, doc }, 600);
 
-/** Waits for a server-side condition with no event to hang on (a socket's close reaching the room), checking
- *  it on a short tick until the timeout. */
-function waitForServer(check: () => boolean, description: string): Promise<void> {
-  const ticks = new EventEmitter();
-  const timer = setInterval(() => ticks.emit('tick'), 5);
-  return waitUntil(check, [[ticks as unknown as Subscribable, 'tick']], description, 10_000).finally(() => clearInterval(timer));
+/** Waits until the room has let a connection go: a leaving connection's awareness states are removed right
+ *  after it leaves the room's peers, so the room's own awareness `update` is the event to check on (every
+ *  connection closed here owns a state). */
+function waitForLeave(room: Room | undefined, before: number, description: string): Promise<void> {
+  if (!room) throw new Error('the room is not loaded');
+  return waitUntil(() => room.peerCount < before, [[room.awareness as unknown as Subscribable, 'update']], description, 10_000);
 }
 
 /** Yana's client with the document seeded and the section locked to her (as the server sees it). */
@@ -70,7 +70,7 @@ async function closeAndWait(srv: TandemServer, doc: string, socket: WebSocket, c
   const room = srv.rooms.get(doc);
   const before = room?.peerCount ?? 0;
   socket.close(code);
-  await waitForServer(() => (room?.peerCount ?? 0) < before, 'the room lets the closed connection go');
+  await waitForLeave(room, before, 'the room lets the closed connection go');
 }
 
 describe("hostile clients cannot release another user's section lock", () => {
@@ -107,7 +107,7 @@ describe("hostile clients cannot release another user's section lock", () => {
     yana.provider.shouldConnect = false;
     const before = srv.rooms.get(doc)?.peerCount ?? 0;
     (yana.provider.ws as unknown as WebSocket).terminate();
-    await waitForServer(() => (srv.rooms.get(doc)?.peerCount ?? 0) < before, "the room sees Yana's link lost");
+    await waitForLeave(srv.rooms.get(doc), before, "the room sees Yana's link lost");
     expect(holder(srv, doc)).toBe('user-yana');
 
     const mallory = await mallorySocket(srv, doc);
