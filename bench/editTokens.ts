@@ -11,6 +11,25 @@ export function editToken(author: number): string {
   return `${author}@${performance.now().toFixed(3)};`;
 }
 
+/** `author` types `count` tokens at the end of `text`, `hz` per second, starting after `startAfterMs`;
+ *  resolves after the last. */
+export function typeTokens(text: Y.XmlText, author: number, count: number, hz: number, startAfterMs = 0): Promise<void> {
+  return new Promise((resolve) => {
+    let sent = 0;
+    const start = (): void => {
+      const timer = setInterval(() => {
+        text.insert(text.length, editToken(author));
+        if (++sent >= count) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 1000 / hz);
+    };
+    if (startAfterMs > 0) setTimeout(start, startAfterMs);
+    else start();
+  });
+}
+
 /** Calls `onToken` for every edit token inserted into `text`, with its author, sent time and arrival time. */
 export function observeEditTokens(text: Y.XmlText, onToken: (author: number, sentAt: number, now: number) => void): void {
   text.observe((event) => {

@@ -24,7 +24,7 @@ import { loadSequentialTrace, replayTrace } from '../tests/helpers/traces.js';
 import { documentText } from '../tests/helpers/yBlocks.js';
 import { idleConnections, type IdleConnectionsResult } from './scenarios/idleConnections.js';
 import { authorsPerDocument, type AuthorsResult, P99_LIMIT_MS } from './scenarios/authorsPerDocument.js';
-import { editToken, observeEditTokens } from './editTokens.js';
+import { observeEditTokens, typeTokens } from './editTokens.js';
 import { listeningUrl } from './listeningUrl.js';
 
 // Every stock WebsocketProvider in Node adds a process 'exit' listener; the bench runs dozens.
@@ -181,19 +181,7 @@ async function manyDocs(server: Server): Promise<LoadResult> {
   const cpuBefore = cpuSeconds(server.pid);
   await Promise.all(
     texts.flatMap((docTexts) =>
-      docTexts.slice(0, LOAD_WRITERS).map(
-        (text, self) =>
-          new Promise<void>((resolve) => {
-            let sent = 0;
-            const timer = setInterval(() => {
-              text.insert(text.length, editToken(self));
-              if (++sent >= perWriter) {
-                clearInterval(timer);
-                resolve();
-              }
-            }, 1000 / LOAD_HZ);
-          }),
-      ),
+      docTexts.slice(0, LOAD_WRITERS).map((text, self) => typeTokens(text, self, perWriter, LOAD_HZ)),
     ),
   );
   const total = LOAD_WRITERS * perWriter;

@@ -30,7 +30,7 @@ import { encodeAwarenessFrame, encodeSyncStep1 } from '../../shared/protocol/fra
 import { encodeAwarenessUpdate } from '../../shared/protocol/awarenessWire.js';
 import { topSelfTime } from './cpuProfile.js';
 import { buildServer } from '../builtServer.js';
-import { editToken, observeEditTokens } from '../editTokens.js';
+import { observeEditTokens, typeTokens } from '../editTokens.js';
 import { listeningUrl } from '../listeningUrl.js';
 
 process.setMaxListeners(0);
@@ -188,22 +188,8 @@ async function runLoad(target: Target): Promise<Record<string, string | number>>
   const carets = CARET_HZ > 0 ? setInterval(() => docs.forEach(({ readers }) => readers.forEach((reader) => reader.moveCaret())), 1000 / CARET_HZ) : null;
   await Promise.all(
     docs.flatMap(({ texts }) =>
-      texts.map(
-        (text, self) =>
-          new Promise<void>((resolve) => {
-            let sent = 0;
-            // Writers start spread over one period, as people do.
-            setTimeout(() => {
-              const timer = setInterval(() => {
-                text.insert(text.length, editToken(self));
-                if (++sent >= perWriter) {
-                  clearInterval(timer);
-                  resolve();
-                }
-              }, 1000 / HZ);
-            }, (self * 1000) / HZ / WRITERS);
-          }),
-      ),
+      // Writers start spread over one period, as people do.
+      texts.map((text, self) => typeTokens(text, self, perWriter, HZ, (self * 1000) / HZ / WRITERS)),
     ),
   );
   const total = WRITERS * perWriter;
