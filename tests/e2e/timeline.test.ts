@@ -19,6 +19,24 @@ const SCREENSHOT = path.resolve(import.meta.dirname, '../../docs/timeline.png');
 /** Where the restore banner's screenshots go when RESTORE_SCREENSHOTS is set (looked at by hand, not tracked). */
 const RESTORE_SCREENSHOTS = process.env.RESTORE_SCREENSHOTS;
 
+/** Opens the timeline and names the current state `name`. */
+async function nameVersion(page: Page, name: string): Promise<void> {
+  await page.getByTestId('timeline-toggle').click();
+  await page.getByTestId('timeline-panel').waitFor();
+  await page.getByTestId('timeline-session').first().waitFor();
+  await page.getByTestId('timeline-name-version').fill(name);
+  await page.getByTestId('timeline-name-version').press('Enter');
+  await page.getByTestId('timeline-version').filter({ hasText: name }).waitFor();
+}
+
+/** Replaces the whole text in `page`'s editor and waits until `watcher` has it. */
+async function replaceAllText(page: Page, text: string, watcher: Page): Promise<void> {
+  await page.locator('.ProseMirror').click();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.type(text);
+  await expect.poll(() => editorText(watcher)).toBe(text);
+}
+
 async function restoreScreenshot(page: Page, name: string, phone = false): Promise<void> {
   if (!RESTORE_SCREENSHOTS) return;
   const viewport = page.viewportSize();
@@ -38,18 +56,10 @@ describe.skipIf(!browserTestsEnabled())('timeline: preview, compare, restore', (
     await page.locator('[data-testid="save-state"][data-pending="false"]').waitFor();
 
     // Open the timeline and name this version.
-    await page.getByTestId('timeline-toggle').click();
-    await page.getByTestId('timeline-panel').waitFor();
-    await page.getByTestId('timeline-session').first().waitFor();
-    await page.getByTestId('timeline-name-version').fill('First draft');
-    await page.getByTestId('timeline-name-version').press('Enter');
-    await page.getByTestId('timeline-version').filter({ hasText: 'First draft' }).waitFor();
+    await nameVersion(page, 'First draft');
 
     // A bad afternoon: the text is replaced.
-    await page.locator('.ProseMirror').click();
-    await page.keyboard.press('ControlOrMeta+a');
-    await page.keyboard.type('Something else entirely.');
-    await expect.poll(() => editorText(env.bob.page)).toBe('Something else entirely.');
+    await replaceAllText(page, 'Something else entirely.', env.bob.page);
 
     // Preview the named version: read-only, in place of the editor, with the banner.
     await page.getByTestId('timeline-version').filter({ hasText: 'First draft' }).click();
@@ -129,15 +139,8 @@ describe.skipIf(!browserTestsEnabled())('timeline: a restore is told to everyone
     await page.locator('.ProseMirror').click();
     await page.keyboard.type('The original plan.');
     await page.locator('[data-testid="save-state"][data-pending="false"]').waitFor();
-    await page.getByTestId('timeline-toggle').click();
-    await page.getByTestId('timeline-panel').waitFor();
-    await page.getByTestId('timeline-name-version').fill('First draft');
-    await page.getByTestId('timeline-name-version').press('Enter');
-    await page.getByTestId('timeline-version').filter({ hasText: 'First draft' }).waitFor();
-    await page.locator('.ProseMirror').click();
-    await page.keyboard.press('ControlOrMeta+a');
-    await page.keyboard.type('Something else entirely.');
-    await expect.poll(() => editorText(bob)).toBe('Something else entirely.');
+    await nameVersion(page, 'First draft');
+    await replaceAllText(page, 'Something else entirely.', bob);
     await page.locator('[data-testid="save-state"][data-pending="false"]').waitFor();
 
     // Ada restores the named version: Bob is told, in words, by whom and which version; Ada is told it was her.
