@@ -20,7 +20,7 @@ import type { PeerOrigin } from '../peers/origins.js';
 import type { RoomPeer } from '../peers/peer.js';
 import type { Room } from '../room/room.js';
 import { RateLimiter } from '../rateLimiter.js';
-import { rawSocketOf, sendBinary } from './wireFrames.js';
+import { binarySender, rawSocketOf } from './wireFrames.js';
 import { UpdateBacklog } from './updateBacklog.js';
 
 let nextConnectionId = 1;
@@ -48,6 +48,8 @@ export class Connection implements RoomPeer {
   private readonly logger: Logger;
   /** Update frames held while the socket is busy, sent merged once it drains (updateBacklog.ts). */
   private readonly backlog: UpdateBacklog;
+  /** Writes one binary frame, shared bytes when it can (wireFrames.ts). */
+  private readonly sendFrame: (frame: Uint8Array) => void;
 
   constructor(
     private readonly socket: WebSocket,
@@ -59,6 +61,7 @@ export class Connection implements RoomPeer {
   ) {
     this.logger = deps.logger.child({ connection: this.id });
     const raw = rawSocketOf(socket);
+    this.sendFrame = binarySender(socket);
     this.backlog = new UpdateBacklog(
       {
         get bufferedAmount() {
@@ -127,7 +130,7 @@ export class Connection implements RoomPeer {
     }
     this.sentBytes += frame.length;
     if (frame.length >= (this.largestQueued?.bytes ?? 0)) this.largestQueued = { bytes: frame.length, end: this.sentBytes };
-    sendBinary(this.socket, frame);
+    this.sendFrame(frame);
   }
 
   /** Whether queueing `frameBytes` more would pass the bound (see `send`): everything queued and held, the

@@ -61,16 +61,17 @@ export function rawSocketOf(socket: WebSocket): RawSocket | null {
 }
 
 /**
- * Sends `payload` as one binary frame: prebuilt and shared when small and the raw socket is reachable,
+ * A sender of binary frames for `socket`: prebuilt and shared when small and the raw socket is reachable,
  * else through ws. Writing a whole frame to the stream ws writes its own frames to keeps them in order:
  * without an extension (the server negotiates none: no permessage-deflate) ws queues nothing, it writes
  * every frame straight through; with one it could hold frames back while compressing, so ws frames all.
+ * The extensions are settled by the handshake, so they are read once, not per frame (ws builds the string
+ * on every read).
  */
-export function sendBinary(socket: WebSocket, payload: Uint8Array): void {
-  const raw = rawSocketOf(socket);
-  if (payload.length > MAX_SHARED_FRAME_BYTES || !raw || raw.writable === false || socket.extensions !== '') {
-    socket.send(payload);
-    return;
-  }
-  raw.write(wireFrame(payload));
+export function binarySender(socket: WebSocket): (payload: Uint8Array) => void {
+  const raw = socket.extensions === '' ? rawSocketOf(socket) : null;
+  return (payload) => {
+    if (payload.length > MAX_SHARED_FRAME_BYTES || !raw || raw.writable === false) socket.send(payload);
+    else raw.write(wireFrame(payload));
+  };
 }

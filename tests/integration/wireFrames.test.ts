@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { MAX_SHARED_FRAME_BYTES, sendBinary, wireFrame } from '../../server/transport/wireFrames.js';
+import { binarySender, MAX_SHARED_FRAME_BYTES, wireFrame } from '../../server/transport/wireFrames.js';
 import { waitUntil } from '../helpers/wait.js';
 
 let server: WebSocketServer | null = null;
@@ -55,8 +55,9 @@ describe('shared wire frames', () => {
     // Each header form (7-bit, 16-bit, 64-bit length), both sides of the prebuilt limit, an empty payload.
     const sizes = [0, 1, 125, 126, 65_535, 65_536, MAX_SHARED_FRAME_BYTES + 1, 300_000, 3];
     const sent = sizes.map((size, i) => payload(size, i));
+    const send = binarySender(socket);
     sent.forEach((bytes, i) => {
-      sendBinary(socket, bytes);
+      send(bytes);
       if (i % 3 === 0) socket.ping();
       if (i === 4) socket.send(payload(10, 99)); // ws's own framing in between
     });
@@ -69,7 +70,7 @@ describe('shared wire frames', () => {
     const { sockets, received } = await connected(3);
     const shared = payload(2_000, 7);
     expect(wireFrame(shared)).toBe(wireFrame(shared));
-    for (const socket of sockets) sendBinary(socket, shared);
+    for (const socket of sockets) binarySender(socket)(shared);
     await waitUntil(() => received.every((inbox) => inbox.length === 1), clients.map((client) => [client, 'message'] as const), 'all three receive it');
     for (const inbox of received) expect(Buffer.compare(inbox[0]!, Buffer.from(shared))).toBe(0);
   });
